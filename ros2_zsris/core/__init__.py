@@ -1,0 +1,27 @@
+"""ROS-free core of ros2_zsris: proposals, CLIP region features, text, matching, geometry.
+
+Public API (small and stable):
+    ZsrisEngine(config).encode_frame(image) -> FrameFeatures
+    ZsrisEngine.query(features, command) -> Result
+    EngineConfig / ModelConfig / ProposalConfig / FusionConfig, Status, ZsrisError
+"""
+
+from .config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig
+from .engine import ZsrisEngine
+from .errors import ConfigError, InputError, WeightsError, ZsrisError
+from .results import FrameFeatures, Result, Status
+
+__all__ = [
+    "ConfigError",
+    "EngineConfig",
+    "FrameFeatures",
+    "FusionConfig",
+    "InputError",
+    "ModelConfig",
+    "ProposalConfig",
+    "Result",
+    "Status",
+    "WeightsError",
+    "ZsrisEngine",
+    "ZsrisError",
+]

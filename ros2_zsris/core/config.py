@@ -1,0 +1,95 @@
+"""Plain configuration records, with the defaults of shared/docs/METHOD.md.
+
+Like open_clip's model configs: data only, validated once, no behaviour. The ROS
+parameters and the CLI flags map one-to-one onto these fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+
+@dataclass
+class ProposalConfig:
+    """Segment-anything automatic masks plus the filters later SAM-based RIS work uses."""
+
+    backend: str = "sam"
+    points_per_side: int = 8
+    points_per_batch: int = 64
+    pred_iou_thresh: float = 0.7
+    stability_score_thresh: float = 0.7
+    box_nms_thresh: float = 0.7
+    min_mask_region_area: int = 800
+    min_area_px: int = 2000
+    overlap_thresh: float = 0.4
+    max_proposals: int = 50
+
+    def validate(self) -> None:
+        _check(self.backend in ("sam", "classical"), "proposals.backend", self.backend,
+               "use 'sam' (needs a SAM checkpoint) or 'classical' (no weights)")
+        _check(self.points_per_side >= 1, "proposals.points_per_side", self.points_per_side,
+               "use a positive integer (8 is the METHOD.md default)")
+        _check(self.points_per_batch >= 1, "proposals.points_per_batch", self.points_per_batch,
+               "use a positive integer")
+        for name in ("pred_iou_thresh", "stability_score_thresh", "box_nms_thresh", "overlap_thresh"):
+            value = getattr(self, name)
+            _check(0.0 <= value <= 1.0, f"proposals.{name}", value, "use a value in [0, 1]")
+        _check(self.min_mask_region_area >= 0, "proposals.min_mask_region_area",
+               self.min_mask_region_area, "use 0 (off) or a pixel count")
+        _check(self.min_area_px >= 0, "proposals.min_area_px", self.min_area_px,
+               "use 0 (off) or a pixel count")
+        _check(self.max_proposals >= 1, "proposals.max_proposals", self.max_proposals,
+               "use a positive integer")
+
+
+@dataclass
+class ModelConfig:
+    """Which networks to load and from where; see model_loading for the accepted forms."""
+
+    clip_model: str = "ViT-B-32"
+    clip_weights: str = ""
+    sam_model: str = "vit_b"
+    sam_checkpoint: str = ""
+    spacy_model: str = "auto"
+    device: str = "auto"
+    precision: str = "auto"
+
+
+@dataclass
+class FusionConfig:
+    """How global/local visual and sentence/phrase text features are mixed and judged."""
+
+    alpha: float = 0.95
+    beta: float = 0.5
+    global_blocks: int = 3
+    min_score: float = -1.0
+
+    def validate(self) -> None:
+        _check(0.0 <= self.alpha <= 1.0, "alpha", self.alpha,
+               "use a value in [0, 1] (0.95 RefCOCO/RefCOCO+, 0.85 RefCOCOg)")
+        _check(0.0 <= self.beta <= 1.0, "beta", self.beta, "use a value in [0, 1] (0.5 default)")
+        _check(self.global_blocks >= 1, "global_blocks", self.global_blocks,
+               "use a positive number of final transformer blocks (3 default)")
+        _check(-1.0 <= self.min_score <= 1.0, "min_score", self.min_score,
+               "use a cosine similarity in [-1, 1]; -1 disables the threshold")
+
+
+@dataclass
+class EngineConfig:
+    models: ModelConfig = field(default_factory=ModelConfig)
+    proposals: ProposalConfig = field(default_factory=ProposalConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    text_cache_size: int = 256
+
+    def validate(self) -> None:
+        self.proposals.validate()
+        self.fusion.validate()
+        _check(self.text_cache_size >= 0, "text_cache_size", self.text_cache_size,
+               "use 0 (off) or a positive number of cached command encodings")
+
+
+def _check(ok: bool, setting: str, value: object, fix: str) -> None:
+    if not ok:
+        raise ConfigError(f"invalid value {value!r}", setting=setting, fix=fix)

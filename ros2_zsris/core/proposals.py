@@ -1,0 +1,85 @@
+"""Class-agnostic mask proposals: segment-anything automatic masks, then filtering.
+
+The filters are those of later SAM-based zero-shot RIS work (METHOD.md section 1):
+referring targets are rarely tiny, and SAM returns parts and wholes of one object,
+so tiny masks go and, of two heavily overlapping masks, the larger one stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import ProposalConfig
+from .torchvision_compat import ensure_torchvision_importable
+
+ensure_torchvision_importable()
+
+from segment_anything import SamAutomaticMaskGenerator  # noqa: E402
+from segment_anything.modeling import Sam  # noqa: E402
+
+
+@dataclass
+class Proposals:
+    masks: np.ndarray  # (N, H, W) bool
+    scores: np.ndarray  # (N,) float32 quality score from the generator
+
+    @classmethod
+    def empty(cls, height: int, width: int) -> "Proposals":
+        return cls(np.zeros((0, height, width), dtype=bool), np.zeros((0,), dtype=np.float32))
+
+    def __len__(self) -> int:
+        return int(self.masks.shape[0])
+
+
+class SamProposalGenerator:
+    """SAM's automatic mask generator with the project's defaults and filters."""
+
+    def __init__(self, sam: Sam, config: ProposalConfig):
+        self.config = config
+        self.generator = SamAutomaticMaskGenerator(
+            sam,
+            points_per_side=config.points_per_side,
+            points_per_batch=config.points_per_batch,
+            pred_iou_thresh=config.pred_iou_thresh,
+            stability_score_thresh=config.stability_score_thresh,
+            box_nms_thresh=config.box_nms_thresh,
+            min_mask_region_area=config.min_mask_region_area,
+            output_mode="binary_mask",
+        )
+
+    def __call__(self, image: np.ndarray) -> Proposals:
+        records = self.generator.generate(image)
+        height, width = image.shape[:2]
+        if not records:
+            return Proposals.empty(height, width)
+        masks = np.stack([r["segmentation"] for r in records]).astype(bool)
+        scores = np.array([r["predicted_iou"] for r in records], dtype=np.float32)
+        return filter_proposals(Proposals(masks, scores), self.config)
+
+
+def filter_proposals(proposals: Proposals, config: ProposalConfig) -> Proposals:
+    """Drop small masks, resolve overlaps in favour of the larger mask, cap the count.
+
+    Overlap is intersection over the smaller area, so a part inside a whole (a shirt
+    inside a person) is removed even when its IoU with the whole is low.
+    """
+    masks, scores = proposals.masks, proposals.scores
+    flat = masks.reshape(len(masks), -1)
+    areas = flat.sum(axis=1)
+    candidates = np.flatnonzero(areas >= max(config.min_area_px, 1))
+    candidates = candidates[np.argsort(-areas[candidates], kind="stable")]
+    if candidates.size == 0:
+        return Proposals.empty(*masks.shape[1:])
+    as_float = flat[candidates].astype(np.float32)
+    intersections = as_float @ as_float.T  # one BLAS call instead of N^2 mask ANDs
+    smaller = np.minimum.outer(areas[candidates], areas[candidates]).astype(np.float32)
+    overlap = intersections / smaller
+    kept: list[int] = []
+    for rank in range(candidates.size):  # larger masks first, so a survivor beats its parts
+        if all(overlap[rank, other] <= config.overlap_thresh for other in kept):
+            kept.append(rank)
+    chosen = candidates[kept]
+    chosen = chosen[np.argsort(-scores[chosen], kind="stable")][: config.max_proposals]
+    return Proposals(masks[chosen], scores[chosen])

@@ -1,0 +1,99 @@
+"""The engine's two data products: per-frame features and per-command results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import torch
+
+
+class Status(StrEnum):
+    """Why a command got the answer it got; every command ends in exactly one of these."""
+
+    OK = "ok"
+    NO_FRAME = "no_frame"
+    NO_PROPOSALS = "no_proposals"
+    NO_REFERENT = "no_referent"
+    BELOW_THRESHOLD = "below_threshold"
+    ERROR = "error"
+
+
+@dataclass
+class FrameFeatures:
+    """Everything a query needs about one frame, so queries never touch the vision models.
+
+    ``global_embeddings``/``local_embeddings`` are the raw (unnormalised) CLIP image
+    embeddings of each proposal; fusion with alpha happens per query, so alpha can
+    change without re-encoding.
+    """
+
+    image_size: tuple[int, int]  # (height, width)
+    masks: np.ndarray  # (N, H, W) bool
+    proposal_scores: np.ndarray  # (N,) SAM predicted IoU (1.0 for classical proposals)
+    global_embeddings: torch.Tensor  # (N, D) float32, CPU
+    local_embeddings: torch.Tensor  # (N, D) float32, CPU
+    normalise_before_fusion: bool
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def num_proposals(self) -> int:
+        return int(self.masks.shape[0])
+
+    def nbytes(self) -> int:
+        """Memory held, for bounding caches by bytes as well as by count."""
+        return int(
+            self.masks.nbytes
+            + self.proposal_scores.nbytes
+            + self.global_embeddings.element_size() * self.global_embeddings.nelement()
+            + self.local_embeddings.element_size() * self.local_embeddings.nelement()
+        )
+
+
+@dataclass
+class Result:
+    """The answer to one command on one frame."""
+
+    status: Status
+    command: str
+    expression: str = ""
+    target_phrase: str = ""
+    action: str = ""
+    mask: np.ndarray | None = None  # (H, W) bool, image size
+    index: int = -1
+    score: float = float("nan")
+    margin: float = float("nan")
+    scores: list[float] = field(default_factory=list)
+    box: tuple[int, int, int, int] | None = None  # x_min, y_min, x_max, y_max (inclusive)
+    centroid_px: tuple[float, float] | None = None  # (u, v)
+    message: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mask_area(self) -> int:
+        return int(self.mask.sum()) if self.mask is not None else 0
+
+    def to_json_dict(self) -> dict:
+        """JSON-safe summary (no mask pixels) for the CLI and the logs."""
+        return {
+            "status": self.status.value,
+            "command": self.command,
+            "action": self.action,
+            "expression": self.expression,
+            "target_phrase": self.target_phrase,
+            "score": _finite_or_none(self.score),
+            "margin": _finite_or_none(self.margin),
+            "index": self.index,
+            "num_candidates": len(self.scores),
+            "scores": [round(s, 6) for s in self.scores],
+            "box": list(self.box) if self.box else None,
+            "centroid_px": [round(c, 3) for c in self.centroid_px] if self.centroid_px else None,
+            "mask_area": self.mask_area,
+            "message": self.message,
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return round(float(value), 6) if np.isfinite(value) else None

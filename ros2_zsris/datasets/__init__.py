@@ -1,0 +1,1 @@
+"""Labelled referring-segmentation data (ROS-free): loaders and mask codecs."""

@@ -1,0 +1,126 @@
+"""zsris-segment IMAGE "EXPRESSION": the engine on one photo, from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import InputError, ZsrisError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zsris-segment",
+        description="Zero-shot referring segmentation: find the object an expression describes.",
+    )
+    parser.add_argument("image", help="RGB photo (JPEG, PNG, ...)")
+    parser.add_argument("expression", help='referring expression or command, e.g. "the red mug"')
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--out", help="write the chosen mask as a 0/255 PNG")
+    parser.add_argument("--overlay", help="write the photo with the answer drawn on it (PNG)")
+    add_model_arguments(parser)
+    return parser
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model flags every tool shares; they map onto core.config.ModelConfig."""
+    from ..core.config import ModelConfig, ProposalConfig
+
+    defaults, proposals = ModelConfig(), ProposalConfig()
+    group = parser.add_argument_group("models")
+    group.add_argument("--clip-model", default=defaults.clip_model, help="open_clip model name (ViT-B-32, RN50, ...)")
+    group.add_argument("--clip-weights", default=defaults.clip_weights,
+                       help="open_clip pretrained tag, checkpoint file, or 'random'")
+    group.add_argument("--sam-model", default=defaults.sam_model, help="vit_b, vit_l, vit_h (or vit_tiny for tests)")
+    group.add_argument("--sam-checkpoint", default=defaults.sam_checkpoint, help="official SAM checkpoint file")
+    group.add_argument("--proposals", default=proposals.backend, help="proposal backend: sam or classical")
+    group.add_argument("--points-per-side", type=int, default=proposals.points_per_side)
+    group.add_argument("--min-area", type=int, default=proposals.min_area_px,
+                       help="drop proposals under this many pixels")
+    group.add_argument("--device", default=defaults.device, help="auto, cpu, cuda or cuda:N")
+    group.add_argument("--precision", default=defaults.precision, help="auto, fp32 or fp16 (GPU only)")
+    group.add_argument("--spacy-model", default=defaults.spacy_model)
+
+
+def engine_config_from_args(args: argparse.Namespace):
+    from ..core.config import EngineConfig, ModelConfig, ProposalConfig
+
+    return EngineConfig(
+        models=ModelConfig(
+            clip_model=args.clip_model, clip_weights=args.clip_weights, sam_model=args.sam_model,
+            sam_checkpoint=args.sam_checkpoint, spacy_model=args.spacy_model, device=args.device,
+            precision=args.precision,
+        ),
+        proposals=ProposalConfig(backend=args.proposals, points_per_side=args.points_per_side,
+                                 min_area_px=args.min_area),
+    )
+
+
+def read_rgb(path: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except FileNotFoundError:
+        raise InputError(f"image file '{path}' does not exist") from None
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError(f"'{path}' is not a readable image ({exc})") from None
+
+
+def write_png(path: str, pixels: np.ndarray) -> None:
+    from PIL import Image
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path, format="PNG")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core import Status, ZsrisEngine
+    from ..core.overlay import draw_overlay
+
+    image = read_rgb(args.image)
+    engine = ZsrisEngine(engine_config_from_args(args))
+    result = engine.segment(image, args.expression)
+    if args.out:
+        mask = result.mask if result.mask is not None else np.zeros(image.shape[:2], dtype=bool)
+        write_png(args.out, mask.astype(np.uint8) * 255)
+    if args.overlay:
+        write_png(args.overlay, draw_overlay(image, result))
+    summary = result.to_json_dict()
+    summary.update(image=args.image, clip_model=args.clip_model, clip_weights=args.clip_weights,
+                   device=str(engine.device))
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(describe(summary))
+    return 0 if result.status in (Status.OK, Status.BELOW_THRESHOLD) else 1
+
+
+def describe(summary: dict) -> str:
+    lines = [f"status: {summary['status']}  target phrase: '{summary['target_phrase']}'"]
+    if summary["box"]:
+        lines.append(f"score {summary['score']:.4f}  margin {summary['margin'] or 0:.4f}  box {summary['box']}  "
+                     f"centroid {summary['centroid_px']}  area {summary['mask_area']} px  "
+                     f"({summary['num_candidates']} candidates)")
+    if summary["message"]:
+        lines.append(summary["message"])
+    lines.append("timings ms: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["timings_ms"].items()))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except ZsrisError as error:
+        print(f"zsris-segment: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

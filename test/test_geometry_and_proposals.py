@@ -1,0 +1,95 @@
+"""Pure functions with hand-computed answers: geometry, proposal filtering, NMS fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ros2_zsris.core.config import ProposalConfig
+from ros2_zsris.core.geometry import (
+    CameraIntrinsics,
+    back_project,
+    depth_in_metres,
+    mask_box,
+    mask_centroid,
+    robust_mask_depth,
+)
+from ros2_zsris.core.proposals import Proposals, filter_proposals
+from ros2_zsris.core.torchvision_compat import ensure_torchvision_importable, nms_reference
+
+
+def test_box_and_centroid_of_a_rectangle():
+    mask = np.zeros((10, 20), dtype=bool)
+    mask[2:5, 6:10] = True  # rows 2..4, cols 6..9
+    assert mask_box(mask) == (6, 2, 9, 4)
+    assert mask_centroid(mask) == pytest.approx((7.5, 3.0))
+    assert mask_box(np.zeros((3, 3), bool)) is None and mask_centroid(np.zeros((3, 3), bool)) is None
+
+
+def test_depth_units_and_invalid_values():
+    millimetres = np.array([[0, 1500], [2000, 65535]], dtype=np.uint16)
+    metres = depth_in_metres(millimetres)
+    assert np.isnan(metres[0, 0]) and metres[0, 1] == pytest.approx(1.5) and metres[1, 0] == pytest.approx(2.0)
+    floats = depth_in_metres(np.array([[np.nan, -1.0], [0.0, 0.75]], dtype=np.float32))
+    assert np.isnan(floats[:1]).all() and np.isnan(floats[1, 0]) and floats[1, 1] == pytest.approx(0.75)
+
+
+def test_robust_depth_ignores_flying_pixels_and_needs_enough_support():
+    depth = np.full((10, 10), 1.0, dtype=np.float32)
+    depth[0, :3] = 9.0  # three outliers at the border
+    mask = np.zeros((10, 10), bool)
+    mask[:4, :] = True
+    assert robust_mask_depth(depth, mask) == pytest.approx(1.0)
+    sparse = np.full((10, 10), np.nan, dtype=np.float32)
+    sparse[0, 0] = 1.0
+    assert robust_mask_depth(sparse, mask) is None
+
+
+def test_back_projection_matches_the_pinhole_model():
+    k = CameraIntrinsics.from_k([500.0, 0, 320.0, 0, 400.0, 240.0, 0, 0, 1])
+    assert back_project(320.0, 240.0, 2.0, k) == pytest.approx((0.0, 0.0, 2.0))
+    assert back_project(420.0, 140.0, 2.0, k) == pytest.approx((100 * 2 / 500, -100 * 2 / 400, 2.0))
+    assert not CameraIntrinsics.from_k([0.0] * 9).is_valid()
+
+
+def _rect(h, w, y0, y1, x0, x1):
+    m = np.zeros((h, w), bool)
+    m[y0:y1, x0:x1] = True
+    return m
+
+
+def test_filter_drops_small_masks_and_parts_of_larger_ones():
+    whole = _rect(100, 100, 0, 60, 0, 60)  # 3600 px
+    part = _rect(100, 100, 10, 40, 10, 40)  # 900 px, fully inside whole
+    other = _rect(100, 100, 70, 100, 70, 100)  # 900 px, separate
+    tiny = _rect(100, 100, 0, 5, 90, 100)  # 50 px
+    touching = _rect(100, 100, 50, 80, 50, 80)  # 900 px, overlaps whole by 100 px (0.11 of itself)
+    scores = np.array([0.9, 0.5, 0.8, 0.99, 0.7], np.float32)
+    proposals = Proposals(np.stack([part, whole, other, tiny, touching]), scores)
+    kept = filter_proposals(proposals, ProposalConfig(min_area_px=100, overlap_thresh=0.4))
+    # survivors ordered by score: other (0.8), touching (0.7), whole (0.5); part and tiny gone
+    assert kept.scores.tolist() == pytest.approx([0.8, 0.7, 0.5])
+    assert np.array_equal(kept.masks[2], whole)
+    capped = filter_proposals(proposals, ProposalConfig(min_area_px=100, max_proposals=2))
+    assert len(capped) == 2 and capped.scores.tolist() == pytest.approx([0.8, 0.7])
+    none = filter_proposals(proposals, ProposalConfig(min_area_px=10_000))
+    assert len(none) == 0 and none.masks.shape == (0, 100, 100)
+
+
+def test_nms_reference_on_hand_made_boxes():
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 10.5]], dtype=torch.float32)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.95])
+    assert nms_reference(boxes, scores, 0.5).tolist() == [3, 2]
+    assert nms_reference(boxes, scores, 0.99).tolist() == [3, 0, 1, 2]
+    assert nms_reference(boxes[:0], scores[:0], 0.5).numel() == 0
+
+
+def test_torchvision_nms_works_through_whichever_path_is_active():
+    ensure_torchvision_importable()
+    import torchvision
+
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30]], dtype=torch.float32)
+    scores = torch.tensor([0.9, 0.8, 0.7])
+    assert torchvision.ops.nms(boxes, scores, 0.5).tolist() == [0, 2]
+    assert torchvision.ops.batched_nms(boxes, scores, torch.tensor([0, 1, 0]), 0.5).tolist() == [0, 1, 2]
