@@ -7,7 +7,6 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 # This machine's local package mirrors print one harmless warning per package.
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 DEPS := $(VENV)/.deps.stamp
-MSGS := $(VENV)/.msgs.stamp
 PKG := $(VENV)/.pkg.stamp
 SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml
 
@@ -22,13 +21,12 @@ $(DEPS): requirements/*.txt
 	$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt $(QUIET_PIP)
 	touch $@
 
-$(MSGS): $(DEPS) msg/*.msg CMakeLists.txt package.xml scripts/build_msgs.sh
-	scripts/build_msgs.sh $(VENV)
-	touch $@
-
-$(PKG): $(MSGS) $(SOURCES)
+# pip replaces the whole installed ros2_zsris/ directory, so the rosidl-generated
+# ros2_zsris.msg is (re)installed into it after every pip install (incremental, ~1 s).
+$(PKG): $(DEPS) $(SOURCES) msg/*.msg CMakeLists.txt package.xml scripts/build_msgs.sh
 	rm -rf build/lib build/bdist*
 	$(PIP) install --no-deps --no-build-isolation . $(QUIET_PIP)
+	scripts/build_msgs.sh $(VENV)
 	touch $@
 
 lint: setup

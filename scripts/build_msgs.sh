@@ -26,4 +26,7 @@ run cmake -S "$root" -B "$build" -DCMAKE_PREFIX_PATH="$venv" -DCMAKE_INSTALL_PRE
   -DCMAKE_BUILD_TYPE=Release
 run cmake --build "$build" -j2
 run cmake --install "$build"
+# rosidl's Python install leaves an egg-info for ros2_zsris beside pip's dist-info; pip
+# would then uninstall through it, removing the whole directory (messages included).
+rm -rf "$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"/ros2_zsris-*.egg-info
 echo "ros2_zsris messages installed into $venv"

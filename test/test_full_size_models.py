@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import fast_engine_config, write_sam
+
 from ros2_zsris.core import Status, ZsrisEngine
 
 

@@ -1,0 +1,1 @@
+"""Thin ROS 2 adapter around the core engine: node, message conversion, parameters."""
