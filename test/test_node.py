@@ -247,6 +247,54 @@ def test_bad_input_keeps_the_node_up_and_every_command_answered(harness, node_pr
     assert "image data has 10 bytes" in text
 
 
+def test_full_vga_frames_arrive_with_reliable_qos(ros_env, vit_b32_openai, refcoco_samples, tmp_path):
+    """640x480 rgb8 is 921 KB: over best effort Fast DDS loses such frames on this machine
+    (see README); image_qos:=reliable must deliver them to the engine."""
+    photo = read_rgb(next(s.image_path for s in refcoco_samples if read_rgb(s.image_path).shape[:2] == (480, 640)))
+    with open(tmp_path / "node.log", "w") as log:
+        process = subprocess.Popen([NODE, "--ros-args", "-r", "__node:=zsris_reliable", "-r",
+                                    "image:=image_vga", "-r", "command:=command_vga",
+                                    "-p", f"models.clip_weights:={vit_b32_openai}", "-p", "models.device:=cpu",
+                                    "-p", "proposals.backend:=classical", "-p", "image_qos:=reliable"],
+                                   stdout=log, stderr=subprocess.STDOUT, env=ros_env)
+    import rclpy
+    from ros2_zsris.msg import ZsrisResult
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import Header, String
+
+    from ros2_zsris.ros.conversions import fill_image
+
+    owns_context = not rclpy.ok()
+    if owns_context:
+        rclpy.init()
+    node = rclpy.create_node("vga_harness")
+    image_pub = node.create_publisher(Image, "image_vga", 10)
+    command_pub = node.create_publisher(String, "command_vga", 10)
+    results = []
+    node.create_subscription(ZsrisResult, "/zsris_reliable/result", results.append, 10)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (image_pub.get_subscription_count()
+                                                   and node.count_publishers("/zsris_reliable/result")):
+            rclpy.spin_once(node, timeout_sec=0.2)
+        msg = Image()
+        fill_image(msg, photo, "rgb8", Header(stamp=node.get_clock().now().to_msg(), frame_id=FRAME_ID))
+        image_pub.publish(msg)
+        command_pub.publish(String(data="the man"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not results:
+            rclpy.spin_once(node, timeout_sec=0.2)
+        assert results and results[0].status == "ok", (results[0].message if results else "no result") + \
+            (tmp_path / "node.log").read_text()[-2000:]
+        assert (results[0].mask.width, results[0].mask.height) == (640, 480)
+    finally:
+        node.destroy_node()
+        if owns_context:
+            rclpy.shutdown()
+        process.terminate()
+        process.wait(timeout=20)
+
+
 def test_launch_file_and_config_reference_the_real_package():
     import ast
 

@@ -147,7 +147,9 @@ class ZsrisNode(Node):
             self.get_logger().warning(
                 f"no image received on {topic} for {silent:.0f} s: is the camera running, and does its QoS "
                 f"match image_qos='{self.settings.image_qos}'? (a reliable subscriber gets nothing from a "
-                "best-effort camera)", throttle_duration_sec=max(self.settings.no_image_warning_period, 1.0))
+                "best-effort camera; with best effort, frames over ~0.5 MB such as 640x480 rgb8 can be lost "
+                "by Fast DDS: try image_qos:=reliable)",
+                throttle_duration_sec=max(self.settings.no_image_warning_period, 1.0))
 
     # ------------------------------------------------------------------ workers
     def _encode_loop(self) -> None:
