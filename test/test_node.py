@@ -310,9 +310,10 @@ def test_launch_file_and_config_reference_the_real_package():
     assert "zsris_node = ros2_zsris.ros.node:main" in setup and "config/zsris.yaml" in setup
     assert "install(PROGRAMS scripts/zsris_node" in (repo / "CMakeLists.txt").read_text()
     params = yaml.safe_load((repo / "config" / "zsris.yaml").read_text())["zsris_node"]["ros__parameters"]
-    from ros2_zsris.core.config import FusionConfig, ModelConfig, ProposalConfig
+    from ros2_zsris.core.config import CommandConfig, FusionConfig, ModelConfig, ProposalConfig
     from ros2_zsris.ros.params import NodeSettings
 
-    for key, record in (("models", ModelConfig), ("proposals", ProposalConfig), ("fusion", FusionConfig)):
+    for key, record in (("models", ModelConfig), ("proposals", ProposalConfig), ("fusion", FusionConfig),
+                        ("command", CommandConfig)):
         assert set(params[key]) == set(record.__dataclass_fields__), key
     assert set(NodeSettings.__dataclass_fields__) <= set(params)

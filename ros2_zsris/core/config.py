@@ -77,10 +77,25 @@ class FusionConfig:
 
 
 @dataclass
+class CommandConfig:
+    """How spoken commands are reduced to referring expressions (comma-separated lists)."""
+
+    robot_names: str = "robot"
+    extra_actions: str = ""
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(n.strip() for n in self.robot_names.split(",") if n.strip())
+
+    def actions(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.extra_actions.split(",") if a.strip())
+
+
+@dataclass
 class EngineConfig:
     models: ModelConfig = field(default_factory=ModelConfig)
     proposals: ProposalConfig = field(default_factory=ProposalConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)
+    command: CommandConfig = field(default_factory=CommandConfig)
     text_cache_size: int = 256
 
     def validate(self) -> None:

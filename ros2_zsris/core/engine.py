@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .classical_proposals import ClassicalProposalGenerator
+from .command import CommandParser
 from .config import EngineConfig
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
@@ -41,6 +42,7 @@ class ZsrisEngine:
         self.clip = load_clip(models.clip_model, models.clip_weights, self.device, self.dtype)
         self.propose = self._build_proposal_generator()
         self.nlp = load_spacy(models.spacy_model)
+        self.command_parser = CommandParser(self.nlp, self.config.command.names(), self.config.command.actions())
         self.region_encoder = RegionEncoder(self.clip, self.config.fusion.global_blocks)
         self.text_encoder = TextEncoder(self.clip, self.config.text_cache_size)
 
@@ -85,11 +87,14 @@ class ZsrisEngine:
         if problem:
             return Result(Status.ERROR, command=str(command), message=problem)
         with self._timed(timings, "parse"):
-            expression = " ".join(command.lower().split())
-            phrase = target_phrase(self.nlp(expression))
-        result = Result(Status.OK, command=command, expression=expression, target_phrase=phrase,
-                        timings_ms=timings)
-        if features.num_proposals == 0:
+            parsed = self.command_parser.parse(command)
+            expression = parsed.expression
+            phrase = target_phrase(self.nlp(expression)) if parsed.has_referent else ""
+        result = Result(Status.OK, command=command, action=parsed.action, expression=expression,
+                        target_phrase=phrase, timings_ms=timings)
+        if not parsed.has_referent:
+            result.status, result.message = Status.NO_REFERENT, parsed.reason
+        elif features.num_proposals == 0:
             result.status, result.message = Status.NO_PROPOSALS, "the frame produced no mask proposals"
         else:
             self._match(result, features, expression, phrase, alpha, beta)

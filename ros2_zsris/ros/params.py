@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
-from ..core.config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig
+from ..core.config import CommandConfig, EngineConfig, FusionConfig, ModelConfig, ProposalConfig
 from ..core.errors import ConfigError
 
 QOS_CHOICES = ("sensor_data", "reliable")
@@ -57,6 +57,8 @@ DESCRIPTIONS = {
     "models.device": "auto, cpu, cuda or cuda:N",
     "models.precision": "auto, fp32 or fp16 (GPU only)",
     "proposals.backend": "sam or classical (no weights)",
+    "command.robot_names": "comma-separated wake words stripped from commands (the robot's name)",
+    "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
 }
 
 
@@ -83,11 +85,12 @@ def _read_group(node: Node, prefix: str, record_type):
 
 def declare_and_read(node: Node) -> tuple[NodeSettings, EngineConfig]:
     """Declare every parameter with its default, then read and validate them."""
-    groups = (("", NodeSettings), ("models.", ModelConfig), ("proposals.", ProposalConfig), ("fusion.", FusionConfig))
+    groups = (("", NodeSettings), ("models.", ModelConfig), ("proposals.", ProposalConfig), ("fusion.", FusionConfig),
+              ("command.", CommandConfig))
     for prefix, record_type in groups:
         _declare_group(node, prefix, record_type())
-    settings, models, proposals, fusion = (_read_group(node, prefix, t) for prefix, t in groups)
+    settings, models, proposals, fusion, command = (_read_group(node, prefix, t) for prefix, t in groups)
     settings.validate()
-    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion)
+    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command)
     engine_config.validate()
     return settings, engine_config
