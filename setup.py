@@ -33,6 +33,8 @@ setup(
             "zsris-segment = ros2_zsris.tools.segment_cli:main",
             "zsris-demo = ros2_zsris.tools.demo:main",
             "zsris_node = ros2_zsris.ros.node:main",
+            "zsris-make-bag = ros2_zsris.tools.make_bag:main",
+            "zsris-eval-bag = ros2_zsris.tools.eval_bag:main",
         ],
     },
 )

@@ -43,6 +43,7 @@ class PendingCommand:
     index: int
     text: str
     arrival_s: float
+    newest_received_s: float  # stamp of the newest image received before the command (0: none)
     rejected: str = ""  # why it is answered without processing (queue full)
 
 
@@ -74,6 +75,7 @@ class ZsrisNode(Node):
         self._command_count = 0
         self._warned: set[str] = set()
         self._last_image_s = time.monotonic()
+        self._newest_received_s = 0.0
         self.stats = collections.Counter()
         self._running = True
         self._make_interfaces()
@@ -97,6 +99,7 @@ class ZsrisNode(Node):
         self.centroid_px_pub = self.create_publisher(PointStamped, "~/centroid_px", 10)
         self.result_pub = self.create_publisher(ZsrisResult, "~/result", 50)
         self.overlay_pub = self.create_publisher(Image, "~/overlay", 2)
+        self.encoded_pub = self.create_publisher(Header, "~/frame_encoded", 10)
         self.create_timer(1.0, self._watchdog, callback_group=inputs)
 
     # ------------------------------------------------------------------ callbacks (never block)
@@ -120,6 +123,7 @@ class ZsrisNode(Node):
             if self._latest_image is not None:
                 self.stats["images_superseded"] += 1
             self._latest_image = (msg.header, rgb, stamp_s)
+            self._newest_received_s = max(self._newest_received_s, stamp_s)
             self._image_ready.notify()
 
     def _on_depth(self, msg: Image) -> None:
@@ -132,7 +136,10 @@ class ZsrisNode(Node):
         self._camera_info = msg
 
     def _on_command(self, msg: String) -> None:
-        pending = PendingCommand(self._command_count, msg.data, self.get_clock().now().nanoseconds * 1e-9)
+        with self._image_ready:
+            newest_received = self._newest_received_s
+        pending = PendingCommand(self._command_count, msg.data, self.get_clock().now().nanoseconds * 1e-9,
+                                 newest_received)
         self._command_count += 1
         if self._commands.qsize() >= self.settings.max_pending_commands:
             # still answered by the answer thread, so results stay in arrival order
@@ -168,6 +175,7 @@ class ZsrisNode(Node):
                 continue
             self.frames.add(EncodedFrame(stamp_s, header, rgb, features))
             self.stats["frames_encoded"] += 1
+            self.encoded_pub.publish(header)
 
     def _answer_loop(self) -> None:
         while self._running:
@@ -187,7 +195,9 @@ class ZsrisNode(Node):
         if pending.rejected:
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=pending.rejected), None)
             return
-        not_before = pending.arrival_s - self.settings.max_frame_age
+        # The command refers to what the camera showed when it was spoken: if that frame is
+        # still being encoded, wait for it rather than answer on an older one.
+        not_before = max(pending.arrival_s - self.settings.max_frame_age, pending.newest_received_s)
         frame = self.frames.newest(not_before)
         if frame is None:
             deadline = pending.arrival_s + self.settings.command_timeout

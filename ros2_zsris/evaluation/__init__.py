@@ -1,0 +1,1 @@
+"""Scoring referring segmentation: metrics, rosbag2 input/output, reports (no rclpy)."""

@@ -1,0 +1,152 @@
+"""zsris-eval-bag: replay a bag through the node (or the core) and score it.
+
+modes: paced (DDS, wait for each result), realtime (DDS, recorded rate, count drops),
+offline (core engine, no DDS), score (score the results already recorded in the bag).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..core.errors import ZsrisError
+from .make_bag import add_topic_arguments, topics_from_args
+from .segment_cli import add_model_arguments, engine_config_from_args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zsris-eval-bag", description=__doc__)
+    parser.add_argument("bag", help="rosbag2 directory (mcap or sqlite3)")
+    parser.add_argument("--mode", default="paced", choices=["paced", "realtime", "offline", "score"])
+    parser.add_argument("--out", default="out/eval", help="report folder")
+    parser.add_argument("--timeout", type=float, default=120.0, help="paced: seconds to wait for each result")
+    parser.add_argument("--use-running-node", action="store_true",
+                        help="replay to a node already running instead of starting one")
+    parser.add_argument("--storage", default="mcap", help="storage of the recorded output bag")
+    parser.add_argument("--no-progress", action="store_true")
+    add_topic_arguments(parser)
+    add_model_arguments(parser)
+    return parser
+
+
+def _progress(total: int, disabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="cmd", disable=disabled or not sys.stderr.isatty() and total < 20)
+
+
+def run(args) -> int:
+    from ..evaluation.episodes import load_frames, predictions_from_bag
+    from ..evaluation.report import score, write_report
+
+    topics = topics_from_args(args)
+    out = Path(args.out)
+    frames = load_frames(Path(args.bag), topics)
+    total = sum(len(f.commands) for f in frames)
+    if total == 0:
+        print(f"zsris-eval-bag: error: no commands on '{topics.command}' in {args.bag} "
+              f"(topics: --command-topic/--image-topic)", file=sys.stderr)
+        return 2
+    output_bag = out / "outputs"
+    if output_bag.exists():
+        shutil.rmtree(output_bag)
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _progress(total, args.no_progress) as progress:
+        if args.mode == "score":
+            predictions = predictions_from_bag(Path(args.bag), topics)
+        elif args.mode == "offline":
+            from ..core import ZsrisEngine
+            from ..evaluation.offline import run_offline
+
+            engine = ZsrisEngine(engine_config_from_args(args))
+            predictions = run_offline(engine, frames, output_bag, topics, args.storage, progress)
+        else:
+            predictions = _replay_over_dds(args, frames, topics, output_bag, progress)
+    wall_s = time.perf_counter() - start
+    report = score(frames, predictions)
+    report.update(mode=args.mode, bag=str(args.bag), wall_s=wall_s,
+                  frames_sent=getattr(args, "frames_sent", None), frames_encoded=getattr(args, "frames_encoded", None),
+                  throughput_commands_per_s=total / wall_s if wall_s > 0 else None)
+    paths = write_report(report, out, frames, predictions, f"zsris-eval-bag: {Path(args.bag).name} ({args.mode})")
+    summary = {k: report[k] for k in ("metrics", "latency", "commands", "frames", "frames_sent", "frames_encoded",
+                                      "unanswered", "statuses", "wall_s", "throughput_commands_per_s")}
+    print(json.dumps(summary))
+    print(f"report: {paths[1]}")
+    return 0
+
+
+def _replay_over_dds(args, frames, topics, output_bag, progress):
+    import rclpy
+
+    from ..ros.replay import Replayer
+
+    node, log_path = (None, None) if args.use_running_node else _start_node(args, topics)
+    rclpy.init()
+    replayer = Replayer(topics)
+    try:
+        deadline = time.monotonic() + 180.0
+        while not replayer.wait_until_connected(1.0):
+            if node is not None and node.poll() is not None:
+                raise ZsrisError(f"zsris_node exited during start-up:\n{_tail(log_path)}")
+            if time.monotonic() > deadline:
+                raise ZsrisError(f"no node answered on {topics.result} within 180 s",
+                                 fix="start zsris_node (or drop --use-running-node), check the topic names")
+        if args.mode == "paced":
+            predictions = replayer.paced(frames, args.timeout, progress)
+        else:
+            predictions = replayer.realtime(frames, args.timeout, progress)
+        replayer.record(frames, output_bag, args.storage)
+        args.frames_sent, args.frames_encoded = replayer.sent_frames, len(set(replayer.encoded))
+        return predictions
+    finally:
+        replayer.close()
+        rclpy.shutdown()
+        if node is not None:
+            node.terminate()
+            node.wait(timeout=20)
+
+
+def _tail(path: Path | None, lines: int = 15) -> str:
+    return "\n".join(path.read_text().splitlines()[-lines:]) if path and path.is_file() else ""
+
+
+def _start_node(args, topics):
+    node_name = topics.result.strip("/").split("/")[0]
+    executable = shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
+    command = [executable, "--ros-args", "-r", f"__node:={node_name}",
+               "-r", f"image:={topics.image}", "-r", f"command:={topics.command}",
+               # replay ties commands to frames by order (paced waits for each encoding), so frame age
+               # must not expire them; the node gives up before the replay does, so its answer is seen
+               "-p", "image_qos:=reliable", "-p", "max_frame_age:=3600.0", "-p", f"command_timeout:={args.timeout / 2}",
+               "-p", f"proposals.min_area_px:={args.min_area}",
+               "-p", f"proposals.points_per_side:={args.points_per_side}"]
+    models = {"clip_model": args.clip_model, "clip_weights": args.clip_weights, "sam_model": args.sam_model,
+              "sam_checkpoint": args.sam_checkpoint, "device": args.device, "proposals_backend": args.proposals}
+    for name, value in models.items():
+        if value:  # rcl rejects an empty `-p name:=`; unset ones keep the node's defaults
+            key = "proposals.backend" if name == "proposals_backend" else f"models.{name}"
+            command += ["-p", f"{key}:={value}"]
+    log_path = Path(tempfile.gettempdir()) / f"zsris_eval_node_{os.getpid()}.log"
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except ZsrisError as error:
+        print(f"zsris-eval-bag: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
