@@ -8,7 +8,7 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 DEPS := $(VENV)/.deps.stamp
 PKG := $(VENV)/.pkg.stamp
-SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml
+SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' -o -name '*.json' -o -name '*.md' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml
 
 .PHONY: setup test demo lint bench clean
 

@@ -13,6 +13,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["ros2_zsris", "ros2_zsris.*"]),
+    package_data={"ros2_zsris.embedded": ["*.pt", "*.json", "*.md"]},
     install_requires=[
         "numpy",
         "pillow",

@@ -116,6 +116,13 @@ def refcoco_samples():
     return load_refs_jsonl(refs)
 
 
+def rect(height: int, width: int, y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+    """A bool mask with rows y0..y1-1 and columns x0..x1-1 set."""
+    mask = np.zeros((height, width), bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
 def read_rgb(path: Path) -> np.ndarray:
     from PIL import Image
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import rect
 
 from ros2_zsris.evaluation.bag_io import RESULT_TYPE, BagWriter, Topics, read_messages, result_cdr, typestore
 from ros2_zsris.evaluation.datasets_to_bag import frames_from_refs_jsonl, write_frames_bag
@@ -19,12 +20,6 @@ from ros2_zsris.evaluation.report import score
 
 EVAL = shutil.which("zsris-eval-bag") or str(Path(sys.executable).parent / "zsris-eval-bag")
 MAKE = shutil.which("zsris-make-bag") or str(Path(sys.executable).parent / "zsris-make-bag")
-
-
-def rect(h, w, y0, y1, x0, x1):
-    mask = np.zeros((h, w), bool)
-    mask[y0:y1, x0:x1] = True
-    return mask
 
 
 def test_metrics_on_hand_computed_cases():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import rect
 
 from ros2_zsris.core.config import ProposalConfig
 from ros2_zsris.core.geometry import (
@@ -53,18 +54,12 @@ def test_back_projection_matches_the_pinhole_model():
     assert not CameraIntrinsics.from_k([0.0] * 9).is_valid()
 
 
-def _rect(h, w, y0, y1, x0, x1):
-    m = np.zeros((h, w), bool)
-    m[y0:y1, x0:x1] = True
-    return m
-
-
 def test_filter_drops_small_masks_and_parts_of_larger_ones():
-    whole = _rect(100, 100, 0, 60, 0, 60)  # 3600 px
-    part = _rect(100, 100, 10, 40, 10, 40)  # 900 px, fully inside whole
-    other = _rect(100, 100, 70, 100, 70, 100)  # 900 px, separate
-    tiny = _rect(100, 100, 0, 5, 90, 100)  # 50 px
-    touching = _rect(100, 100, 50, 80, 50, 80)  # 900 px, overlaps whole by 100 px (0.11 of itself)
+    whole = rect(100, 100, 0, 60, 0, 60)  # 3600 px
+    part = rect(100, 100, 10, 40, 10, 40)  # 900 px, fully inside whole
+    other = rect(100, 100, 70, 100, 70, 100)  # 900 px, separate
+    tiny = rect(100, 100, 0, 5, 90, 100)  # 50 px
+    touching = rect(100, 100, 50, 80, 50, 80)  # 900 px, overlaps whole by 100 px (0.11 of itself)
     scores = np.array([0.9, 0.5, 0.8, 0.99, 0.7], np.float32)
     proposals = Proposals(np.stack([part, whole, other, tiny, touching]), scores)
     kept = filter_proposals(proposals, ProposalConfig(min_area_px=100, overlap_thresh=0.4))

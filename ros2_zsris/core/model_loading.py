@@ -5,7 +5,9 @@ CLIP weights may be
     open_clip on a networked machine;
   * a local file: an OpenAI release (TorchScript archive or state dict, QuickGELU) or an
     open_clip state dict / training checkpoint ({"state_dict": ...});
-  * the word "random", an explicit opt-in to untrained weights (timing, plumbing).
+  * the word "random", an explicit opt-in to untrained weights (timing, plumbing);
+  * the word "embedded" with model "zsris-tiny-clip": the small model that ships with
+    the package, trained on procedural tabletop scenes (a narrow domain, see MODEL_CARD.md).
 SAM needs a model type (vit_b, vit_l, vit_h) and an official checkpoint file.
 
 Every failure becomes a WeightsError/ConfigError naming the setting and the fix:
@@ -15,9 +17,11 @@ weights are never fetched silently and a bad file never ends in a stack dump.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import zipfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +37,11 @@ from segment_anything import sam_model_registry  # noqa: E402
 from segment_anything.build_sam import _build_sam  # noqa: E402
 from segment_anything.modeling import Sam  # noqa: E402
 
+from ..embedded import EMBEDDED_DIR, EMBEDDED_MODEL, EMBEDDED_WEIGHTS  # noqa: E402
+
 RANDOM_WEIGHTS = "random"
+EMBEDDED = "embedded"
+open_clip.add_model_config(EMBEDDED_DIR / f"{EMBEDDED_MODEL}.json")
 _OPENAI_META_KEYS = ("input_resolution", "context_length", "vocab_size")
 _CLIP_FIX = (
     "pass an open_clip pretrained tag (e.g. --clip-weights openai on a networked machine), "
@@ -99,7 +107,15 @@ def load_clip(model_name: str, weights: str, device: torch.device, dtype: torch.
             setting="clip_weights (--clip-weights)",
             fix=_CLIP_FIX,
         )
-    if weights == RANDOM_WEIGHTS:
+    if weights == EMBEDDED:
+        if model_name != EMBEDDED_MODEL:
+            raise WeightsError(f"the embedded weights are for model '{EMBEDDED_MODEL}', not '{model_name}'",
+                               setting="clip_model (--clip-model)", fix=f"use --clip-model {EMBEDDED_MODEL}")
+        if not EMBEDDED_WEIGHTS.is_file():
+            raise WeightsError(f"the embedded checkpoint {EMBEDDED_WEIGHTS} is missing from this installation",
+                               setting="clip_weights", fix="reinstall ros2_zsris, or retrain it (see MODEL_CARD.md)")
+        model = _clip_from_file(model_name, EMBEDDED_WEIGHTS)
+    elif weights == RANDOM_WEIGHTS:
         model = open_clip.create_model(model_name, pretrained=None)
     elif _looks_like_path(weights):
         model = _clip_from_file(model_name, Path(weights).expanduser())
@@ -166,9 +182,24 @@ def _clip_from_file(model_name: str, path: Path) -> torch.nn.Module:
     for key in _OPENAI_META_KEYS:
         state_dict.pop(key, None)
     # OpenAI's releases were trained with QuickGELU; open_clip's plain configs use GELU.
-    model = open_clip.create_model(model_name, pretrained=None, force_quick_gelu=is_openai)
+    with _quiet_random_init_warning():  # the weights are loaded right below
+        model = open_clip.create_model(model_name, pretrained=None, force_quick_gelu=is_openai)
     _load_strict(model, state_dict, path, setting="clip_model / clip_weights", kind=f"CLIP '{model_name}'")
     return model
+
+
+@contextmanager
+def _quiet_random_init_warning():
+    """open_clip warns 'Model initialized randomly' before we load the file into the model."""
+    def keep(record: logging.LogRecord) -> bool:
+        return "No pretrained weights loaded" not in record.getMessage()
+
+    root = logging.getLogger()
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
 
 
 def _read_clip_state_dict(path: Path) -> dict[str, torch.Tensor]:

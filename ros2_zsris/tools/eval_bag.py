@@ -17,8 +17,9 @@ import time
 from pathlib import Path
 
 from ..core.errors import ZsrisError
+from .cli import run_tool
 from .make_bag import add_topic_arguments, topics_from_args
-from .segment_cli import add_model_arguments, engine_config_from_args
+from .segment_cli import add_model_arguments, engine_config_from_args, fusion_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +129,8 @@ def _start_node(args, topics):
                "-p", "image_qos:=reliable", "-p", "max_frame_age:=3600.0", "-p", f"command_timeout:={args.timeout / 2}",
                "-p", f"proposals.min_area_px:={args.min_area}",
                "-p", f"proposals.points_per_side:={args.points_per_side}"]
+    fusion = fusion_from_args(args)
+    command += ["-p", f"fusion.alpha:={fusion.alpha}", "-p", f"fusion.beta:={fusion.beta}"]
     models = {"clip_model": args.clip_model, "clip_weights": args.clip_weights, "sam_model": args.sam_model,
               "sam_checkpoint": args.sam_checkpoint, "device": args.device, "proposals_backend": args.proposals}
     for name, value in models.items():
@@ -140,12 +143,7 @@ def _start_node(args, topics):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except ZsrisError as error:
-        print(f"zsris-eval-bag: error: {error}", file=sys.stderr)
-        return 2
+    return run_tool(build_parser(), run, argv)
 
 
 if __name__ == "__main__":

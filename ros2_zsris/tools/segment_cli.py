@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import InputError, ZsrisError
+from ..core.errors import InputError
+from .cli import run_tool
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,12 +45,29 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", default=defaults.device, help="auto, cpu, cuda or cuda:N")
     group.add_argument("--precision", default=defaults.precision, help="auto, fp32 or fp16 (GPU only)")
     group.add_argument("--spacy-model", default=defaults.spacy_model)
+    group.add_argument("--alpha", type=float, default=None,
+                       help="global vs local weight (default 0.95; 0.5 for the embedded model)")
+    group.add_argument("--beta", type=float, default=None, help="sentence vs target phrase weight (default 0.5)")
+
+
+def fusion_from_args(args: argparse.Namespace):
+    """Unset alpha/beta take the model's defaults: METHOD.md's for CLIP, the measured one for
+    the embedded model."""
+    from ..core.config import FusionConfig
+    from ..core.model_loading import EMBEDDED
+    from ..embedded import EMBEDDED_ALPHA
+
+    defaults = FusionConfig()
+    model_alpha = EMBEDDED_ALPHA if args.clip_weights == EMBEDDED else defaults.alpha
+    return FusionConfig(alpha=model_alpha if args.alpha is None else args.alpha,
+                        beta=defaults.beta if args.beta is None else args.beta)
 
 
 def engine_config_from_args(args: argparse.Namespace):
     from ..core.config import EngineConfig, ModelConfig, ProposalConfig
 
     return EngineConfig(
+        fusion=fusion_from_args(args),
         models=ModelConfig(
             clip_model=args.clip_model, clip_weights=args.clip_weights, sam_model=args.sam_model,
             sam_checkpoint=args.sam_checkpoint, spacy_model=args.spacy_model, device=args.device,
@@ -114,12 +132,7 @@ def describe(summary: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except ZsrisError as error:
-        print(f"zsris-segment: error: {error}", file=sys.stderr)
-        return 2
+    return run_tool(build_parser(), run, argv)
 
 
 if __name__ == "__main__":

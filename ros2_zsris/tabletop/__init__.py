@@ -1,0 +1,1 @@
+"""A small honest domain for the embedded default: procedural tabletop scenes (no weights)."""

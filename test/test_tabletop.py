@@ -1,0 +1,118 @@
+"""The embedded default: scene generator, shipped checkpoint, and accuracy floors that a wrong
+selection, a transposed mask or broken fusion would fail (through the core and the node)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ros2_zsris.core import WeightsError, ZsrisEngine
+from ros2_zsris.core.model_loading import load_clip
+from ros2_zsris.embedded import EMBEDDED_MODEL, EMBEDDED_WEIGHTS
+from ros2_zsris.tabletop.evaluate import HELD_OUT_SEED, embedded_engine_config, evaluate, tabletop_frames
+from ros2_zsris.tabletop.scenes import COLOURS, EXPRESSION_TYPES, KINDS, make_scenes
+
+# Floors sit below the measured values (bench/TABLETOP.md) by a margin for platform noise.
+KIND_COLOUR_FLOOR = 0.80
+ALL_TYPES_FLOOR = 0.55
+EVAL = shutil.which("zsris-eval-bag") or str(Path(sys.executable).parent / "zsris-eval-bag")
+
+
+def test_scenes_are_seeded_with_exact_disjoint_masks_and_unambiguous_expressions():
+    first, again = make_scenes(7, 30), make_scenes(7, 30)
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(first, again, strict=True))
+    kinds, colours, types = set(), set(), set()
+    for scene in first:
+        masks = np.stack([o.mask for o in scene.objects])
+        assert masks.sum(0).max() <= 1 and all(m.sum() >= 40 for m in masks)  # occlusion: visible parts only
+        for referral in scene.referrals:
+            target = scene.objects[referral.target]
+            types.add(referral.kind)
+            if referral.kind == "kind":
+                assert sum(o.kind == target.kind for o in scene.objects) == 1
+            if referral.kind == "colour":
+                assert sum(o.describe() == target.describe() for o in scene.objects) == 1
+                assert target.colour in referral.expression
+        kinds |= {o.kind for o in scene.objects}
+        colours |= {o.colour for o in scene.objects}
+    assert kinds == set(KINDS) and len(KINDS) >= 6 and colours == set(COLOURS) and len(COLOURS) >= 8
+    assert types == set(EXPRESSION_TYPES)
+
+
+def test_the_shipped_checkpoint_is_small_and_loads_through_the_clip_loader():
+    assert EMBEDDED_WEIGHTS.stat().st_size <= 10 * 1024 * 1024
+    bundle = load_clip(EMBEDDED_MODEL, "embedded", torch.device("cpu"), torch.float32)
+    saved = torch.load(EMBEDDED_WEIGHTS, weights_only=True)
+    assert torch.equal(bundle.model.state_dict()["visual.proj"], saved["visual.proj"].float())
+    assert bundle.image_size == 64 and bundle.is_vit
+    with pytest.raises(WeightsError, match="embedded weights are for model"):
+        load_clip("ViT-B-32", "embedded", torch.device("cpu"), torch.float32)
+
+
+@pytest.fixture(scope="module")
+def embedded_engine():
+    return ZsrisEngine(embedded_engine_config("cpu"))
+
+
+def test_accuracy_floor_through_the_core(embedded_engine):
+    row = evaluate(embedded_engine, 40)[(None, None)]
+    assert row["kind+colour"] >= KIND_COLOUR_FLOOR, row
+    assert row["all"] >= ALL_TYPES_FLOOR, row
+
+
+def test_the_floor_is_not_reachable_without_training(embedded_engine, tmp_path):
+    """Same architecture and pipeline, random weights: far below the floor, so the floor
+    measures the model, not the plumbing."""
+    import open_clip
+
+    path = tmp_path / "random.pt"
+    torch.manual_seed(0)
+    torch.save(open_clip.create_model(EMBEDDED_MODEL, pretrained=None).state_dict(), path)
+    config = embedded_engine_config("cpu")
+    config.models.clip_weights = str(path)
+    row = evaluate(ZsrisEngine(config), 20)[(None, None)]
+    assert row["kind+colour"] < KIND_COLOUR_FLOOR - 0.2, row
+
+
+def test_transposed_masks_fail_the_floor(embedded_engine):
+    """A pipeline bug that transposes masks (square scenes, so shapes still match) must fail."""
+    hits = []
+    for scene in make_scenes(HELD_OUT_SEED, 15, height=144, width=144):
+        features = embedded_engine.encode_frame(scene.image)
+        features.masks = np.ascontiguousarray(features.masks.transpose(0, 2, 1))
+        for referral in scene.referrals:
+            if referral.kind in ("kind", "colour"):
+                result = embedded_engine.query(features, referral.expression)
+                truth = scene.objects[referral.target].mask
+                hits.append(result.mask is not None
+                            and (result.mask & truth).sum() / max((result.mask | truth).sum(), 1) > 0.5)
+    assert np.mean(hits) < KIND_COLOUR_FLOOR - 0.2
+
+
+@pytest.mark.ros
+def test_accuracy_floor_through_the_node_over_dds(tmp_path):
+    from ros2_zsris.evaluation.datasets_to_bag import write_frames_bag
+    from ros2_zsris.tabletop.scenes import make_scenes as scenes_again
+
+    seed, count = HELD_OUT_SEED + 1, 8
+    write_frames_bag(tabletop_frames(seed, count), tmp_path / "bag", "mcap")
+    types = [r.kind for scene in scenes_again(seed, count) for r in scene.referrals]
+    env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(10, 200)), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
+    done = subprocess.run([EVAL, str(tmp_path / "bag"), "--mode", "paced", "--out", str(tmp_path / "report"),
+                           "--clip-model", EMBEDDED_MODEL, "--clip-weights", "embedded", "--proposals", "classical",
+                           "--min-area", "60", "--device", "cpu", "--timeout", "60", "--no-progress"],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = json.loads((tmp_path / "report" / "results.json").read_text())["records"]
+    assert len(records) == len(types) and all(r["status"] == "ok" for r in records)
+    kind_colour = [r["iou"] > 0.5 for r, t in zip(records, types, strict=True) if t in ("kind", "colour")]
+    assert len(kind_colour) >= 10 and np.mean(kind_colour) >= KIND_COLOUR_FLOOR, np.mean(kind_colour)
