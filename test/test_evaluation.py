@@ -163,3 +163,39 @@ def test_replay_through_the_node_over_dds(tmp_path, mode, vit_b32_openai, refcoc
     if mode == "paced":  # paced waits for each frame's encoding: every answer is on its own frame
         assert report["answered_on_other_frame"] == 0
     assert [r["command"] for r in report["records"]] == [s.expression for s in refcoco_samples[:3]]
+
+
+def test_official_refcoco_layout_to_bag(tmp_path):
+    """refs(unc).p + instances.json + train2014 images, as the REFER toolkit downloads them."""
+    import pickle
+
+    from PIL import Image
+
+    from ros2_zsris.evaluation.datasets_to_bag import frames_from_refcoco
+
+    root = tmp_path / "refer"
+    (root / "refcoco").mkdir(parents=True)
+    images = root / "images" / "mscoco" / "images" / "train2014"
+    images.mkdir(parents=True)
+    Image.fromarray(np.full((20, 30, 3), 90, np.uint8)).save(images / "COCO_train2014_000000000009.jpg")
+    refs = [
+        {"ref_id": 1, "ann_id": 11, "image_id": 9, "split": "val", "sentences": [{"sent": "left box"},
+                                                                                 {"sent": "the box"}]},
+        {"ref_id": 2, "ann_id": 12, "image_id": 9, "split": "val", "sentences": [{"sent": "crowd"}]},
+        {"ref_id": 3, "ann_id": 11, "image_id": 9, "split": "train", "sentences": [{"sent": "not in val"}]},
+    ]
+    (root / "refcoco" / "refs(unc).p").write_bytes(pickle.dumps(refs))
+    crowd = {"size": [20, 30], "counts": [20 * 25, 20 * 5]}  # column-major: the last 5 columns
+    instances = {"images": [{"id": 9, "file_name": "COCO_train2014_000000000009.jpg", "height": 20, "width": 30}],
+                 "annotations": [{"id": 11, "image_id": 9, "segmentation": [[2, 2, 12, 2, 12, 12, 2, 12]]},
+                                 {"id": 12, "image_id": 9, "segmentation": crowd}]}
+    (root / "refcoco" / "instances.json").write_text(json.dumps(instances))
+    (frame,) = frames_from_refcoco(root, "refcoco", "unc", "val")
+    assert [e for e, _ in frame.expressions] == ["left box", "the box", "crowd"]
+    box = frame.expressions[0][1]
+    assert box[2:13, 2:13].all() and box.sum() == 11 * 11  # PIL fills the polygon with its edges
+    assert frame.expressions[2][1][:, 25:].all() and frame.expressions[2][1].sum() == 100
+    counts = write_frames_bag([frame], tmp_path / "bag", "sqlite3")
+    assert counts == {"frames": 1, "commands": 3}
+    with pytest.raises(FileNotFoundError, match="official refcoco\\+ download layout"):
+        next(frames_from_refcoco(root, "refcoco+", "unc", "val"))

@@ -219,8 +219,6 @@ def test_bad_input_keeps_the_node_up_and_every_command_answered(harness, node_pr
     small = photo[::4, ::4].copy()
     harness.send_image(small, encoding="rgb8")
     bad = small.copy()
-    from sensor_msgs.msg import Image  # noqa: F401
-
     harness.send_image(bad, encoding="yuv422")
     harness.send_image(bad, data=bytes(10))  # shorter than height*step
     harness.send_image(np.zeros((0, 0, 3), np.uint8))

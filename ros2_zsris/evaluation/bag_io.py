@@ -88,6 +88,11 @@ class BagWriter:
     def __exit__(self, *exc) -> None:
         self._writer.close()
 
+    @property
+    def store(self):
+        """The typestore messages are built with (for result_cdr)."""
+        return self._store
+
     def _connection(self, topic: str, msgtype: str):
         if topic not in self._connections:
             self._connections[topic] = self._writer.add_connection(topic, msgtype, typestore=self._store)

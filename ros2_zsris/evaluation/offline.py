@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from .bag_io import RESULT_TYPE, BagWriter, Topics, result_cdr
@@ -12,10 +13,7 @@ from .episodes import Frame, Prediction
 def run_offline(engine, frames: list[Frame], output_bag: Path | None, topics: Topics, storage: str = "mcap",
                 progress=None) -> list[Prediction]:
     predictions: list[Prediction] = []
-    writer = BagWriter(output_bag, storage) if output_bag else None
-    if writer:
-        writer.__enter__()
-    try:
+    with BagWriter(output_bag, storage) if output_bag else nullcontext() as writer:
         for frame in frames:
             features = engine.encode_frame(frame.image) if frame.image.size else None
             for case in frame.commands:
@@ -29,13 +27,10 @@ def run_offline(engine, frames: list[Frame], output_bag: Path | None, topics: To
                 prediction.latency_ms = (time.perf_counter() - start) * 1000.0
                 predictions.append(prediction)
                 if writer:
-                    cdr = result_cdr(writer._store, frame.stamp_ns, writer.frame_id, case.index, case.text,
+                    cdr = result_cdr(writer.store, frame.stamp_ns, writer.frame_id, case.index, case.text,
                                      prediction.status, mask=prediction.mask, target_phrase=prediction.target_phrase,
                                      score=prediction.score)
                     writer.raw(topics.result, RESULT_TYPE, case.log_ns, cdr)
                 if progress:
                     progress.update(1)
-    finally:
-        if writer:
-            writer.__exit__(None, None, None)
     return predictions
