@@ -71,6 +71,7 @@ class ParsedCommand:
     expression: str = ""
     has_referent: bool = True
     reason: str = ""
+    doc: object = None  # spaCy parse of ``expression`` when the parser made one (reused downstream)
 
 
 def normalise(text: str) -> list[str]:
@@ -112,10 +113,11 @@ class CommandParser:
         if expression in _DETERMINER_ONLY or expression in NON_REFERRING:
             return ParsedCommand(command, action, expression, has_referent=False,
                                  reason=f"'{expression}' does not describe which object")
-        if self.nlp is not None and not any(_is_object_word(t) for t in self.nlp(expression)):
+        doc = self.nlp(expression) if self.nlp is not None else None
+        if doc is not None and not any(_is_object_word(t) for t in doc):
             return ParsedCommand(command, action, expression, has_referent=False,
                                  reason=f"no object words in '{expression}'")
-        return ParsedCommand(command, action, expression)
+        return ParsedCommand(command, action, expression, doc=doc)
 
     # ------------------------------------------------------------------ rules
     def _clean(self, tokens: list[str]) -> list[str]:

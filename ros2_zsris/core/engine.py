@@ -89,7 +89,10 @@ class ZsrisEngine:
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
-            phrase = target_phrase(self.nlp(expression)) if parsed.has_referent else ""
+            if parsed.has_referent:
+                phrase = target_phrase(parsed.doc if parsed.doc is not None else self.nlp(expression))
+            else:
+                phrase = ""
         result = Result(Status.OK, command=command, action=parsed.action, expression=expression,
                         target_phrase=phrase, timings_ms=timings)
         if not parsed.has_referent:

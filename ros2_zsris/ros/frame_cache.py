@@ -34,12 +34,9 @@ class FrameCache:
             del self._frames[: max(0, len(self._frames) - self.capacity)]
             self._changed.notify_all()
 
-    def newest(self, not_before_s: float) -> EncodedFrame | None:
-        with self._changed:
-            return self._newest(not_before_s)
-
     def wait_for(self, not_before_s: float, timeout_s: float) -> EncodedFrame | None:
-        """The newest frame stamped at or after ``not_before_s``, waiting up to timeout_s."""
+        """The newest frame stamped at or after ``not_before_s``; waits up to timeout_s only
+        when there is none yet."""
         with self._changed:
             self._changed.wait_for(lambda: self._newest(not_before_s) is not None, timeout=max(0.0, timeout_s))
             return self._newest(not_before_s)

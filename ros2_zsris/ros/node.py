@@ -198,10 +198,8 @@ class ZsrisNode(Node):
         # The command refers to what the camera showed when it was spoken: if that frame is
         # still being encoded, wait for it rather than answer on an older one.
         not_before = max(pending.arrival_s - self.settings.max_frame_age, pending.newest_received_s)
-        frame = self.frames.newest(not_before)
-        if frame is None:
-            deadline = pending.arrival_s + self.settings.command_timeout
-            frame = self.frames.wait_for(not_before, deadline - self.get_clock().now().nanoseconds * 1e-9)
+        deadline = pending.arrival_s + self.settings.command_timeout
+        frame = self.frames.wait_for(not_before, deadline - self.get_clock().now().nanoseconds * 1e-9)
         if frame is None:
             self._publish_result(pending, Result(Status.NO_FRAME, command=pending.text, message=(
                 f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "

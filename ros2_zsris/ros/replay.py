@@ -125,16 +125,15 @@ class Replayer:
         events.sort(key=lambda e: e[0])
         sent: list[tuple[str, float]] = []
         t0_log, t0 = events[0][0] if events else 0, time.perf_counter()
-        for log_ns, kind, frame, _ in events:
+        for log_ns, kind, frame, case in events:
             delay = (log_ns - t0_log) * 1e-9 - (time.perf_counter() - t0)
             if delay > 0:
                 time.sleep(delay)
             if kind == "frame":
                 self._publish_frame(frame)
             else:
-                text = _text(frame, log_ns)
-                sent.append((text, time.perf_counter()))
-                self.command_pub.publish(String(data=text))
+                sent.append((case.text, time.perf_counter()))
+                self.command_pub.publish(String(data=case.text))
                 if progress:
                     progress.update(1)
         deadline = time.monotonic() + grace_s
@@ -162,10 +161,6 @@ class Replayer:
         self._spinning = False
         self._thread.join(timeout=2.0)
         self.node.destroy_node()
-
-
-def _text(frame: Frame, log_ns: int) -> str:
-    return next(c.text for c in frame.commands if c.log_ns == log_ns)
 
 
 def _prediction(msg: ZsrisResult, latency_ms: float) -> Prediction:

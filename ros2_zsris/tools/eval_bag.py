@@ -60,6 +60,7 @@ def run(args) -> int:
         shutil.rmtree(output_bag)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    frame_counts = {"frames_sent": None, "frames_encoded": None}  # known only when replaying to a node
     with _progress(total, args.no_progress) as progress:
         if args.mode == "score":
             predictions = predictions_from_bag(Path(args.bag), topics)
@@ -70,11 +71,10 @@ def run(args) -> int:
             engine = ZsrisEngine(engine_config_from_args(args))
             predictions = run_offline(engine, frames, output_bag, topics, args.storage, progress)
         else:
-            predictions = _replay_over_dds(args, frames, topics, output_bag, progress)
+            predictions, frame_counts = _replay_over_dds(args, frames, topics, output_bag, progress)
     wall_s = time.perf_counter() - start
     report = score(frames, predictions)
-    report.update(mode=args.mode, bag=str(args.bag), wall_s=wall_s,
-                  frames_sent=getattr(args, "frames_sent", None), frames_encoded=getattr(args, "frames_encoded", None),
+    report.update(mode=args.mode, bag=str(args.bag), wall_s=wall_s, **frame_counts,
                   throughput_commands_per_s=total / wall_s if wall_s > 0 else None)
     paths = write_report(report, out, frames, predictions, f"zsris-eval-bag: {Path(args.bag).name} ({args.mode})")
     summary = {k: report[k] for k in ("metrics", "latency", "commands", "frames", "frames_sent", "frames_encoded",
@@ -105,8 +105,7 @@ def _replay_over_dds(args, frames, topics, output_bag, progress):
         else:
             predictions = replayer.realtime(frames, args.timeout, progress)
         replayer.record(frames, output_bag, args.storage)
-        args.frames_sent, args.frames_encoded = replayer.sent_frames, len(set(replayer.encoded))
-        return predictions
+        return predictions, {"frames_sent": replayer.sent_frames, "frames_encoded": len(set(replayer.encoded))}
     finally:
         replayer.close()
         rclpy.shutdown()
