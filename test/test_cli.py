@@ -28,7 +28,8 @@ def test_json_mask_and_overlay_on_a_real_photo(tmp_path, vit_b32_openai, refcoco
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     for key in ("target_phrase", "score", "margin", "box", "centroid_px", "mask_area", "timings_ms", "status"):
         assert key in summary
-    assert summary["status"] == "ok" and summary["target_phrase"] == "right book page"
+    assert summary["status"] == "ok" and summary["target_phrase"] == "the book page"
+    assert summary["interpretation"] == "target 'the book page' | rightmost"
     mask = np.asarray(Image.open(out))
     photo = np.asarray(Image.open(sample.image_path))
     assert mask.shape == photo.shape[:2] and set(np.unique(mask)) <= {0, 255}

@@ -198,7 +198,8 @@ def test_photo_command_mask_centroid_and_3d(harness, vit_engine, refcoco_samples
     mask = np.frombuffer(bytes(first.mask.data), dtype=np.uint8).reshape(height, width)
     assert first.mask.encoding == "mono8" and set(np.unique(mask)) <= {0, 255}
     np.testing.assert_array_equal(mask == 255, expected.mask)
-    assert first.target_phrase == expected.target_phrase == "right book page"
+    assert first.target_phrase == expected.target_phrase == "the book page"
+    assert first.interpretation == expected.interpretation == "target 'the book page' | rightmost"
     assert (first.centroid_px.x, first.centroid_px.y) == pytest.approx(expected.centroid_px, abs=1e-3)
     assert first.has_point_3d and first.depth_m == pytest.approx(1.25)
     point = back_project(*expected.centroid_px, 1.25, CameraIntrinsics.from_k(K))

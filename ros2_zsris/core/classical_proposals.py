@@ -30,16 +30,40 @@ class ClassicalProposalGenerator:
         height, width = image.shape[:2]
         small = _downscale(image, self.work_size)
         masks = []
-        for scale in self.scales:
+        for index, scale in enumerate(self.scales):
             labels = felzenszwalb(small, scale=scale, sigma=0.8, min_size=max(20, small.size // 3 // 400))
-            full = np.asarray(Image.fromarray(labels.astype(np.int32)).resize((width, height), Image.NEAREST))
-            masks.extend(full == label for label in np.unique(full))
+            layers = [labels, merge_shaded_parts(small, labels)] if index == 0 else [labels]
+            for layer in layers:
+                full = np.asarray(Image.fromarray(layer.astype(np.int32)).resize((width, height), Image.NEAREST))
+                masks.extend(full == label for label in np.unique(full))
         if not masks:
             return Proposals.empty(height, width)
         stacked = np.stack(masks)
         # no learned quality score: prefer larger regions, which referring targets mostly are
         areas = stacked.reshape(len(stacked), -1).sum(axis=1).astype(np.float32)
         return filter_proposals(Proposals(stacked, areas / float(height * width)), self.config)
+
+
+def merge_shaded_parts(image: np.ndarray, labels: np.ndarray, max_chroma_distance: float = 0.12,
+                       min_saturation: float = 0.25) -> np.ndarray:
+    """Join adjacent regions of one coloured surface seen under different light.
+
+    A cube's lit and shaded faces differ in brightness, not in chromaticity (colour divided by
+    brightness), so adjacent saturated regions with close chromaticity are merged into one
+    region; neighbours of another colour, and grey or white regions (whose chromaticity says
+    nothing, and which the table shares), are left apart. Uses skimage's region adjacency graph.
+    """
+    from skimage import graph
+
+    pixels = image.astype(np.float64) + 1.0
+    brightness = pixels.mean(axis=2, keepdims=True)
+    chroma = pixels / brightness - 1.0  # zero for grey, direction = hue, length = saturation
+    rag = graph.rag_mean_color(chroma, labels, mode="distance")
+    saturation = {node: float(np.linalg.norm(data["mean color"])) for node, data in rag.nodes(data=True)}
+    for a, b, data in rag.edges(data=True):
+        if min(saturation[a], saturation[b]) < min_saturation:
+            data["weight"] = np.inf
+    return graph.cut_threshold(labels, rag, max_chroma_distance)
 
 
 def _downscale(image: np.ndarray, long_side: int) -> np.ndarray:

@@ -97,12 +97,31 @@ class EngineConfig:
     fusion: FusionConfig = field(default_factory=FusionConfig)
     command: CommandConfig = field(default_factory=CommandConfig)
     text_cache_size: int = 256
+    spatial: bool = True  # spatial grounding of where/which/relative-to words; off = GL-CLIP only
 
     def validate(self) -> None:
         self.proposals.validate()
         self.fusion.validate()
         _check(self.text_cache_size >= 0, "text_cache_size", self.text_cache_size,
                "use 0 (off) or a positive number of cached command encodings")
+
+
+def apply_embedded_settings(config: EngineConfig) -> list[str]:
+    """With the embedded weights, settings still at their general default take the embedded
+    model's values (ros2_zsris/embedded: EMBEDDED_SETTINGS); what the user set is kept.
+    Returns 'section.name=value' for each setting changed, for the log."""
+    from ..embedded import EMBEDDED_SETTINGS
+
+    if config.models.clip_weights != "embedded":
+        return []
+    changed = []
+    defaults = EngineConfig()
+    for (section, name), value in EMBEDDED_SETTINGS.items():
+        current, default = getattr(config, section), getattr(defaults, section)
+        if getattr(current, name) == getattr(default, name) and getattr(current, name) != value:
+            setattr(current, name, value)
+            changed.append(f"{section}.{name}={value}")
+    return changed
 
 
 def _check(ok: bool, setting: str, value: object, fix: str) -> None:

@@ -16,11 +16,13 @@ import torch
 
 from .classical_proposals import ClassicalProposalGenerator
 from .command import CommandParser
-from .config import EngineConfig
+from .config import EngineConfig, apply_embedded_settings
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
-from .geometry import mask_box, mask_centroid
-from .matcher import best_match, fuse_text, fuse_visual
+from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
+from .grounding import ground, region_geometry
+from .language import ExpressionStructure, analyse, normalise_expression
+from .matcher import Match, best_match, fuse_text, fuse_visual
 from .model_loading import load_clip, load_sam
 from .proposals import Proposals, SamProposalGenerator
 from .results import FrameFeatures, Result, Status
@@ -35,6 +37,7 @@ class ZsrisEngine:
 
     def __init__(self, config: EngineConfig | None = None):
         self.config = config or EngineConfig()
+        self.embedded_settings = apply_embedded_settings(self.config)
         self.config.validate()
         models = self.config.models
         self.device = resolve_device(models.device)
@@ -54,17 +57,26 @@ class ZsrisEngine:
         return ClassicalProposalGenerator(proposals)
 
     # ------------------------------------------------------------------ frames
-    def encode_frame(self, image: np.ndarray) -> FrameFeatures:
-        """Proposals and region embeddings of one RGB uint8 (H, W, 3) image."""
+    def encode_frame(self, image: np.ndarray, depth: np.ndarray | None = None,
+                     camera_k: np.ndarray | None = None) -> FrameFeatures:
+        """Proposals, region embeddings and region geometry of one RGB uint8 (H, W, 3) image.
+
+        ``depth``: aligned depth (H, W), float metres or uint16 millimetres, 0/NaN unknown;
+        ``camera_k``: the 3x3 intrinsics of the image; with both, spatial words use 3D.
+        """
         image = validate_image(image)
+        depth_m = validate_depth(depth, image.shape[:2])
         timings: dict[str, float] = {}
         with self._timed(timings, "proposals"):
             proposals: Proposals = self.propose(image)
         height, width = image.shape[:2]
+        intrinsics = CameraIntrinsics.from_k(camera_k) if camera_k is not None else None
+        with self._timed(timings, "region_geometry"):
+            regions = region_geometry(proposals.masks, depth_m, intrinsics)
         if len(proposals) == 0:
             empty = torch.zeros((0, self._embed_dim()))
             return FrameFeatures((height, width), proposals.masks, proposals.scores, empty, empty,
-                                 not self.clip.is_vit, timings)
+                                 not self.clip.is_vit, timings, depth_m, regions)
         pixels = self.region_encoder.image_tensor(image)
         masks = torch.from_numpy(proposals.masks).to(self.device)
         with self._timed(timings, "global_features"):
@@ -73,7 +85,7 @@ class ZsrisEngine:
             local_embeddings = self.region_encoder.local_embeddings(pixels, masks).cpu()
         timings["encode_total"] = sum(timings.values())
         return FrameFeatures((height, width), proposals.masks, proposals.scores,
-                             global_embeddings, local_embeddings, not self.clip.is_vit, timings)
+                             global_embeddings, local_embeddings, not self.clip.is_vit, timings, depth_m, regions)
 
     # ------------------------------------------------------------------ commands
     def query(self, features: FrameFeatures, command: str, *, alpha: float | None = None,
@@ -89,7 +101,10 @@ class ZsrisEngine:
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
-            if parsed.has_referent:
+            structure = self._analyse(parsed) if parsed.has_referent and self.config.spatial else None
+            if structure is not None and structure.is_spatial:
+                phrase = structure.target.text
+            elif parsed.has_referent:
                 phrase = target_phrase(parsed.doc if parsed.doc is not None else self.nlp(expression))
             else:
                 phrase = ""
@@ -99,10 +114,48 @@ class ZsrisEngine:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
         elif features.num_proposals == 0:
             result.status, result.message = Status.NO_PROPOSALS, "the frame produced no mask proposals"
+        elif structure is not None and structure.is_spatial:
+            self._ground_spatial(result, features, structure, alpha)
         else:
             self._match(result, features, expression, phrase, alpha, beta)
         timings["query_total"] = sum(timings.values())
         return result
+
+    def _analyse(self, parsed) -> ExpressionStructure:
+        """The expression's structure; reuses the command parser's parse when the text matches."""
+        text = normalise_expression(parsed.expression)
+        doc = parsed.doc if parsed.doc is not None and parsed.doc.text == text else self.nlp(text)
+        return analyse(doc)
+
+    def _ground_spatial(self, result: Result, features: FrameFeatures, structure: ExpressionStructure,
+                        alpha: float) -> None:
+        """CLIP scores of the target (and anchor) phrases, then the spatial ranking."""
+        timings = result.timings_ms
+        anchors = list(structure.relation.anchors) if structure.relation else []
+        with self._timed(timings, "text_features"):
+            texts = self.text_encoder.encode([structure.target.text, *(a.text for a in anchors)])
+        with self._timed(timings, "spatial"):
+            visual = fuse_visual(features, alpha)
+            scores = (visual @ torch.nn.functional.normalize(texts, dim=-1).T).numpy()
+            regions = features.regions or region_geometry(features.masks, features.depth)
+            grounding = ground(structure, scores[:, 0], [scores[:, k + 1] for k in range(len(anchors))],
+                               regions, features.masks, self._logit_scale())
+        ranking = grounding.ranking.tolist()
+        order = np.argsort(-grounding.ranking, kind="stable")
+        margin = float(ranking[order[0]] - ranking[order[1]]) if len(order) > 1 else float("inf")
+        self._fill_answer(result, features, Match(grounding.index, ranking[grounding.index], margin, ranking))
+        result.anchor_indices = grounding.anchor_indices
+        result.interpretation = structure.describe(grounding.anchor_indices)
+        target_score = float(scores[grounding.index, 0])
+        if target_score < self.config.fusion.min_score:
+            result.status = Status.BELOW_THRESHOLD
+            result.message = (f"the target's CLIP score {target_score:.3f} is below min_score "
+                              f"{self.config.fusion.min_score:.3f}")
+
+    def _logit_scale(self) -> float:
+        """The model's own temperature turns cosine gaps into confidence ratios."""
+        scale = getattr(self.clip.model, "logit_scale", None)
+        return float(scale.exp().clamp(max=100).item()) if isinstance(scale, torch.Tensor) else 100.0
 
     def _match(self, result: Result, features: FrameFeatures, expression: str, phrase: str,
                alpha: float, beta: float) -> None:
@@ -113,6 +166,7 @@ class ZsrisEngine:
             text = fuse_text(sentence, noun_phrase, beta)
             match = best_match(fuse_visual(features, alpha), text)
         self._fill_answer(result, features, match)
+        result.interpretation = f"target '{phrase}' | global-local CLIP on the whole expression"
         if match.score < fusion.min_score:
             result.status = Status.BELOW_THRESHOLD
             result.message = f"best score {match.score:.3f} is below min_score {fusion.min_score:.3f}"
@@ -159,6 +213,21 @@ def validate_image(image: np.ndarray) -> np.ndarray:
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise InputError(f"image is too small to segment: {image.shape[1]}x{image.shape[0]} pixels")
     return np.ascontiguousarray(image)
+
+
+def validate_depth(depth: np.ndarray | None, size: tuple[int, int]) -> np.ndarray | None:
+    """float32 metres with NaN where unknown, registered to the image (never resized)."""
+    if depth is None:
+        return None
+    if not isinstance(depth, np.ndarray) or depth.ndim != 2:
+        raise InputError(f"depth must be a 2D numpy array, got {getattr(depth, 'shape', type(depth).__name__)}",
+                         fix="pass the aligned depth image (H, W) in metres, or None")
+    if depth.shape != tuple(size):
+        raise InputError(f"depth is {depth.shape[1]}x{depth.shape[0]} but the image is {size[1]}x{size[0]}",
+                         fix="register the depth image to the colour image (e.g. aligned_depth_to_color)")
+    if depth.dtype != np.uint16 and not np.issubdtype(depth.dtype, np.floating):
+        raise InputError(f"depth must be float metres or uint16 millimetres, got {depth.dtype}")
+    return depth_in_metres(depth)
 
 
 def command_problem(command: object) -> str:

@@ -6,10 +6,16 @@ import numpy as np
 
 from .results import Result
 
+ANCHOR_COLOUR = (40, 120, 255)
 
-def draw_overlay(image: np.ndarray, result: Result, colour: tuple[int, int, int] = (255, 40, 40)) -> np.ndarray:
-    """RGB uint8 copy of ``image`` with the result drawn on it (unchanged if no mask)."""
+
+def draw_overlay(image: np.ndarray, result: Result, anchors: list[np.ndarray] | tuple = (),
+                 colour: tuple[int, int, int] = (255, 40, 40)) -> np.ndarray:
+    """RGB uint8 copy of ``image`` with the result drawn on it (unchanged if no mask); relation
+    anchors are outlined in blue so a person sees what "left of X" was measured against."""
     canvas = image.copy()
+    for anchor in anchors:
+        outline_mask(canvas, anchor, ANCHOR_COLOUR)
     if result.mask is None:
         return canvas
     tint = np.array(colour, dtype=np.float32)
@@ -26,3 +32,10 @@ def draw_overlay(image: np.ndarray, result: Result, colour: tuple[int, int, int]
         canvas[max(v - 3, 0):min(v + 4, height), min(max(u, 0), width - 1)] = (255, 255, 255)
         canvas[min(max(v, 0), height - 1), max(u - 3, 0):min(u + 4, width)] = (255, 255, 255)
     return canvas
+
+
+def outline_mask(canvas: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int]) -> None:
+    """Draw the mask's boundary in place (skimage's boundary finder, two pixels wide)."""
+    from skimage.segmentation import find_boundaries
+
+    canvas[find_boundaries(mask, mode="thick")] = colour

@@ -8,6 +8,8 @@ from enum import StrEnum
 import numpy as np
 import torch
 
+from .grounding.regions import RegionGeometry
+
 
 class Status(StrEnum):
     """Why a command got the answer it got; every command ends in exactly one of these."""
@@ -36,6 +38,8 @@ class FrameFeatures:
     local_embeddings: torch.Tensor  # (N, D) float32, CPU
     normalise_before_fusion: bool
     timings_ms: dict[str, float] = field(default_factory=dict)
+    depth: np.ndarray | None = None  # (H, W) float32 metres, NaN where unknown; None without depth
+    regions: RegionGeometry | None = None  # per-proposal geometry for spatial grounding
 
     @property
     def num_proposals(self) -> int:
@@ -48,6 +52,7 @@ class FrameFeatures:
             + self.proposal_scores.nbytes
             + self.global_embeddings.element_size() * self.global_embeddings.nelement()
             + self.local_embeddings.element_size() * self.local_embeddings.nelement()
+            + (self.depth.nbytes if self.depth is not None else 0)
         )
 
 
@@ -69,6 +74,8 @@ class Result:
     centroid_px: tuple[float, float] | None = None  # (u, v)
     message: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
+    interpretation: str = ""  # what was understood, e.g. "target 'cup' | rightmost"
+    anchor_indices: list[int] = field(default_factory=list)  # proposals used as relation anchors
 
     @property
     def mask_area(self) -> int:
@@ -91,6 +98,8 @@ class Result:
             "centroid_px": [round(c, 3) for c in self.centroid_px] if self.centroid_px else None,
             "mask_area": self.mask_area,
             "message": self.message,
+            "interpretation": self.interpretation,
+            "anchor_indices": list(self.anchor_indices),
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
         }
 

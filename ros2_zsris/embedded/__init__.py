@@ -10,3 +10,13 @@ EMBEDDED_WEIGHTS = EMBEDDED_DIR / f"{EMBEDDED_MODEL}.pt"
 # Measured on held-out scenes (bench/TABLETOP.md): this model's kind knowledge sits in the local
 # branch, so it is run with more local weight than real CLIP's 0.95 (METHOD.md).
 EMBEDDED_ALPHA = 0.5
+# THE one place for the embedded default's settings. Every entry point (node, CLI, bag tools,
+# demo, benches) goes through ZsrisEngine, which applies these to every setting the user left
+# at its general default (config.apply_embedded_settings): tabletop objects are small (60 px
+# areas, not RefCOCO's 2000), there are no SAM weights (classical proposals), and alpha as above.
+EMBEDDED_SETTINGS = {
+    ("fusion", "alpha"): EMBEDDED_ALPHA,
+    ("proposals", "backend"): "classical",
+    ("proposals", "min_area_px"): 60,
+    ("proposals", "max_proposals"): 40,
+}

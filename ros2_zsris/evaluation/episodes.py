@@ -34,6 +34,7 @@ class Prediction:
     latency_ms: float | None = None
     target_phrase: str = ""
     score: float = float("nan")
+    interpretation: str = ""
 
 
 def load_frames(path: Path, topics: Topics) -> list[Frame]:
@@ -69,5 +70,6 @@ def predictions_from_bag(path: Path, topics: Topics) -> list[Prediction]:
         mask = None
         if result.mask.height and result.mask.width:
             mask = image_to_array(result.mask) > 127
-        predictions.append(Prediction(result.status, mask, None, result.target_phrase, float(result.score)))
+        predictions.append(Prediction(result.status, mask, None, result.target_phrase, float(result.score),
+                                      getattr(result, "interpretation", "")))
     return predictions

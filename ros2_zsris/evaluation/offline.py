@@ -23,7 +23,7 @@ def run_offline(engine, frames: list[Frame], output_bag: Path | None, topics: To
                 else:
                     result = engine.query(features, case.text)
                     prediction = Prediction(result.status.value, result.mask, None, result.target_phrase,
-                                            result.score)
+                                            result.score, result.interpretation)
                 prediction.latency_ms = (time.perf_counter() - start) * 1000.0
                 predictions.append(prediction)
                 if writer:

@@ -12,6 +12,7 @@ from .episodes import Frame, Prediction
 from .metrics import MaskScore, latency_summary, score_mask, summarise
 
 OVERLAY_CASES = 3
+MIN_OVERLAY_WIDTH = 480  # pixels: small scenes are scaled up so a reviewer can read them
 
 
 def score(frames: list[Frame], predictions: list[Prediction | None]) -> dict:
@@ -22,7 +23,8 @@ def score(frames: list[Frame], predictions: list[Prediction | None]) -> dict:
         record = {"index": case.index, "command": case.text,
                   "status": prediction.status if prediction else "unanswered",
                   "latency_ms": prediction.latency_ms if prediction else None,
-                  "target_phrase": prediction.target_phrase if prediction else ""}
+                  "target_phrase": prediction.target_phrase if prediction else "",
+                  "interpretation": prediction.interpretation if prediction else ""}
         if case.truth is not None:
             mask = prediction.mask if prediction and prediction.mask is not None and prediction.status == "ok" else None
             if mask is not None and mask.shape != case.truth.shape:
@@ -99,8 +101,6 @@ def _figure(report: dict, path: Path) -> Path:
 
 
 def _overlays(report, frames, predictions, folder: Path) -> list[Path]:
-    from PIL import Image
-
     scored = [r for r in report["records"] if "iou" in r]
     if not scored:
         return []
@@ -112,14 +112,38 @@ def _overlays(report, frames, predictions, folder: Path) -> list[Path]:
     for rank, (label, record) in enumerate(chosen):
         frame, case = by_index[record["index"]]
         prediction = predictions[record["index"]] if record["index"] < len(predictions) else None
-        canvas = frame.image.astype(np.float32).copy()
-        canvas[case.truth] = 0.5 * canvas[case.truth] + 0.5 * np.array([40, 200, 40])  # truth: green
-        if prediction is not None and prediction.mask is not None and prediction.mask.shape == case.truth.shape:
-            canvas[prediction.mask] = 0.5 * canvas[prediction.mask] + 0.5 * np.array([220, 40, 40])  # prediction: red
         path = folder / f"{label}_{rank % OVERLAY_CASES}_iou{record['iou']:.2f}.png"
-        Image.fromarray(canvas.astype(np.uint8)).save(path)
+        _case_picture(frame.image, case.truth, prediction, record).save(path)
         paths.append(path)
     return paths
+
+
+def _case_picture(image: np.ndarray, truth: np.ndarray, prediction, record: dict):
+    """The case as a person reviews it: prediction tinted red, ground truth outlined green, and
+    a caption with the command, what was understood and whether the answer was right."""
+    from PIL import Image, ImageDraw
+
+    from ..core.overlay import outline_mask
+
+    canvas = image.astype(np.float32).copy()
+    if prediction is not None and prediction.mask is not None and prediction.mask.shape == truth.shape:
+        canvas[prediction.mask] = 0.5 * canvas[prediction.mask] + 0.5 * np.array([220, 40, 40])
+    canvas = canvas.astype(np.uint8)
+    outline_mask(canvas, truth, (40, 220, 40))
+    picture = Image.fromarray(canvas)
+    if picture.width < MIN_OVERLAY_WIDTH:
+        scale = MIN_OVERLAY_WIDTH / picture.width
+        picture = picture.resize((MIN_OVERLAY_WIDTH, round(picture.height * scale)), Image.NEAREST)
+    verdict = "RIGHT" if record["iou"] > 0.5 else "WRONG"
+    lines = [f"{verdict}  IoU {record['iou']:.2f}  command: {record['command']}",
+             f"understood: {record.get('interpretation') or record.get('target_phrase', '')}",
+             "red: answer   green outline: ground truth"]
+    framed = Image.new("RGB", (picture.width, picture.height + 16 * len(lines) + 8), (20, 20, 20))
+    framed.paste(picture, (0, 0))
+    draw = ImageDraw.Draw(framed)
+    for row, text in enumerate(lines):
+        draw.text((6, picture.height + 4 + 16 * row), text[:110], fill=(255, 255, 255))
+    return framed
 
 
 __all__ = ["MaskScore", "score", "write_report"]

@@ -66,6 +66,9 @@ class ZsrisNode(Node):
         self.get_logger().info(
             f"models: CLIP {engine_config.models.clip_model} ({engine_config.models.clip_weights}), "
             f"proposals {engine_config.proposals.backend}, device {self.engine.device}")
+        if self.engine.embedded_settings:
+            settings = ", ".join(self.engine.embedded_settings)
+            self.get_logger().info(f"embedded default: using its own settings {settings}")
         self.frames = FrameCache(self.settings.frame_cache_size)
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()
@@ -168,7 +171,7 @@ class ZsrisNode(Node):
                 continue
             header, rgb, stamp_s = item
             try:
-                features = self.engine.encode_frame(rgb)
+                features = self.engine.encode_frame(rgb, *self._depth_for_encoding(stamp_s, rgb.shape[:2]))
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
                 self.get_logger().error(f"frame encoding failed: {error}")
                 self.stats["frames_failed"] += 1
@@ -215,7 +218,8 @@ class ZsrisNode(Node):
                           action=result.action, expression=result.expression, target_phrase=result.target_phrase,
                           status=result.status.value, message=result.message, score=float(result.score),
                           margin=float(result.margin), num_candidates=len(result.scores),
-                          depth_m=float("nan"))
+                          depth_m=float("nan"), interpretation=result.interpretation,
+                          anchor_indices=[int(i) for i in result.anchor_indices])
         msg.frame_age_s = float(pending.arrival_s - frame.stamp_s) if frame else float("nan")
         msg.timing_stages = list(result.timings_ms)
         msg.timing_ms = [float(v) for v in result.timings_ms.values()]
@@ -230,7 +234,8 @@ class ZsrisNode(Node):
                 self.centroid_pub.publish(PointStamped(header=header, point=msg.point_3d))
             if self.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
                 overlay = Image()
-                fill_image(overlay, draw_overlay(frame.image, result), "rgb8", header)
+                anchors = [frame.features.masks[i] for i in result.anchor_indices]
+                fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", header)
                 self.overlay_pub.publish(overlay)
 
     def _fill_geometry(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
@@ -270,6 +275,18 @@ class ZsrisNode(Node):
         if z is None:
             return Point3D(None, math.nan, "too few valid depth pixels under the mask")
         return Point3D(back_project(*result.centroid_px, z, intrinsics), z, "")
+
+    def _depth_for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None,
+                                                                                   np.ndarray | None]:
+        """The depth frame and K that spatial words may use ("closest", "behind"): only when
+        depth is in stamp tolerance and registered to the image; otherwise 2D reasoning."""
+        info = self._camera_info
+        if not self._depths or info is None or (info.height, info.width) != size:
+            return None, None
+        stamp, depth = min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
+        if abs(stamp - stamp_s) > self.settings.depth_max_stamp_diff or depth.shape != size:
+            return None, None
+        return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
 
     def _warn_once(self, key: str, text: str) -> None:
         if key not in self._warned:

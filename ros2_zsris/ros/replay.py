@@ -165,4 +165,4 @@ class Replayer:
 
 def _prediction(msg: ZsrisResult, latency_ms: float) -> Prediction:
     mask = image_to_array(msg.mask) > 127 if msg.mask.height and msg.mask.width else None
-    return Prediction(msg.status, mask, latency_ms, msg.target_phrase, float(msg.score))
+    return Prediction(msg.status, mask, latency_ms, msg.target_phrase, float(msg.score), msg.interpretation)

@@ -11,42 +11,52 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..core.config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig
-from ..embedded import EMBEDDED_ALPHA, EMBEDDED_MODEL
+from ..core.config import EngineConfig, ModelConfig
+from ..embedded import EMBEDDED_MODEL
 from ..evaluation.datasets_to_bag import LabelledFrame
 from ..evaluation.metrics import score_mask
-from .scenes import EXPRESSION_TYPES, make_scenes
+from .scenes import make_scenes
 
 HELD_OUT_SEED = 20261123  # never used for training (training uses seeds 0..)
 
 
 def embedded_engine_config(device: str = "auto") -> EngineConfig:
-    """The embedded default: tiny CLIP + classical proposals, sized for tabletop objects."""
-    return EngineConfig(
-        models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded", device=device),
-        proposals=ProposalConfig(backend="classical", min_area_px=60, max_proposals=40),
-        fusion=FusionConfig(alpha=EMBEDDED_ALPHA),
-    )
+    """The embedded default; the engine applies its settings (embedded.EMBEDDED_SETTINGS)."""
+    return EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded", device=device))
 
 
-def evaluate(engine, scenes: int, seed: int = HELD_OUT_SEED, alphas=(None,), betas=(None,)) -> dict:
-    """{(alpha, beta): {type: Prec@0.5, ..., "kind+colour": ..., "all": ...}} plus counts."""
+def evaluate(engine, scenes: int, seed: int = HELD_OUT_SEED, alphas=(None,), betas=(None,), *,
+             use_depth: bool = False, rewrite=None, **scene_args) -> dict:
+    """{(alpha, beta): {type: Prec@0.5, ..., "kind+colour": ..., "all": ...}} plus counts.
+
+    ``rewrite(referral, scene) -> [expressions]`` replaces each generated expression by
+    other wordings of the same meaning (held-out paraphrases); ``use_depth`` gives the
+    engine the scene's depth image and intrinsics.
+    """
     hits: dict[tuple, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
-    for scene in make_scenes(seed, scenes):
-        features = engine.encode_frame(scene.image)
+    correct_ious: dict[tuple, list[float]] = defaultdict(list)
+    for scene in make_scenes(seed, scenes, **scene_args):
+        features = engine.encode_frame(scene.image, *((scene.depth, scene.camera_k) if use_depth else ()))
         for referral in scene.referrals:
             truth = scene.objects[referral.target].mask
-            for alpha in alphas:
-                for beta in betas:
-                    result = engine.query(features, referral.expression, alpha=alpha, beta=beta)
-                    ok = result.mask is not None and score_mask(result.mask, truth).iou > 0.5
-                    hits[(alpha, beta)][referral.kind].append(ok)
+            expressions = rewrite(referral, scene) if rewrite else [(referral.kind, referral.expression)]
+            for kind, expression in expressions:
+                for alpha in alphas:
+                    for beta in betas:
+                        result = engine.query(features, expression, alpha=alpha, beta=beta)
+                        iou = score_mask(result.mask, truth).iou if result.mask is not None else 0.0
+                        hits[(alpha, beta)][kind].append(iou > 0.5)
+                        if iou > 0.5:
+                            correct_ious[(alpha, beta)].append(iou)
     table = {}
     for key, by_type in hits.items():
-        row = {t: float(np.mean(by_type[t])) for t in EXPRESSION_TYPES if by_type[t]}
-        row["kind+colour"] = float(np.mean(by_type["kind"] + by_type["colour"]))
+        types = [t for t in by_type if by_type[t]]
+        row = {t: float(np.mean(by_type[t])) for t in types}
+        row["kind+colour"] = float(np.mean(by_type["kind"] + by_type["colour"])) if (
+            by_type["kind"] or by_type["colour"]) else float("nan")
         row["all"] = float(np.mean([h for values in by_type.values() for h in values]))
-        row["count"] = {t: len(by_type[t]) for t in EXPRESSION_TYPES}
+        row["count"] = {t: len(by_type[t]) for t in types}
+        row["median_iou_correct"] = float(np.median(correct_ious[key])) if correct_ious[key] else float("nan")
         table[key] = row
     return table
 

@@ -1,9 +1,15 @@
 """Seeded procedural tabletop scenes with exact instance masks and referring expressions.
 
 Six object kinds, eight colours, three sizes, textured backgrounds, a lighting gradient and
-occlusion. Expressions are generated only when they identify exactly one object, in five
-types: kind ("the cup"), colour ("the red cup"), size ("the biggest ball"), position ("the
-cup on the left") and relation ("the ball right of the yellow cup").
+occlusion, seen by a pinhole camera tilted down at the table: objects further back are
+drawn smaller, and every scene has an aligned depth image (``Scene.depth``, float32 metres)
+and intrinsics (``Scene.camera_k``). Expressions are generated only when they identify
+exactly one object, with margins so that the truth is clear to a person, in eight types:
+kind ("the cup"), colour ("the red cup"), size ("the biggest ball"), position ("the cup on
+the left", "the cup in the middle"), distance ("the closest cup", "the cup at the back"),
+ordinal ("the second cup from the left"), relation ("the ball right of the yellow cup",
+"the cup next to the red ball", "the cup between the red ball and the blue cone") and
+comparative ("the larger of the two balls").
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ COLOURS = {
 }
 SIZES = {"small": 0.09, "medium": 0.13, "large": 0.18}  # object height as a share of image height
 TABLES = ((150, 110, 75), (120, 120, 125), (200, 185, 160), (90, 70, 55), (70, 90, 80), (175, 160, 140))
-EXPRESSION_TYPES = ("kind", "colour", "size", "position", "relation")
+EXPRESSION_TYPES = ("kind", "colour", "size", "position", "distance", "ordinal", "relation", "comparative")
+CAMERA_HEIGHT_M, CAMERA_PITCH_DEG, FOCAL_SHARE = 0.7, 40.0, 0.9  # the pinhole camera looking at the table
 
 
 @dataclass
@@ -30,6 +37,8 @@ class SceneObject:
     size: str
     centre: tuple[float, float]  # (x, y) pixels
     mask: np.ndarray = field(repr=False, default=None)  # visible pixels, bool
+    depth_m: float = float("nan")  # distance of its front surface from the camera (optical z)
+    size_m: float = float("nan")  # height in metres
 
     @property
     def area(self) -> int:
@@ -51,6 +60,8 @@ class Scene:
     image: np.ndarray  # RGB uint8
     objects: list[SceneObject]
     referrals: list[Referral]
+    depth: np.ndarray | None = field(repr=False, default=None)  # (H, W) float32 metres, aligned
+    camera_k: np.ndarray | None = field(repr=False, default=None)  # (3, 3) intrinsics
 
 
 def draw_object(draw: ImageDraw.ImageDraw, kind: str, cx: float, cy: float, h: float, fill, shade) -> None:
@@ -85,37 +96,59 @@ def draw_object(draw: ImageDraw.ImageDraw, kind: str, cx: float, cy: float, h: f
         raise ValueError(kind)
 
 
-def _background(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, int]:
     base = np.array(TABLES[rng.integers(len(TABLES))], dtype=np.float32)
     grain = rng.normal(0, 6, (height, 1, 1)) + rng.normal(0, 4, (height, width, 1))  # wood-like rows
     image = base[None, None, :] + grain
     horizon = int(height * rng.uniform(0.15, 0.35))  # a wall behind the table
     wall = np.array(rng.integers(150, 235, 3), dtype=np.float32)
     image[:horizon] = wall + rng.normal(0, 3, (horizon, width, 1))
-    return image
+    return image, horizon
+
+
+def camera_matrix(height: int, width: int) -> np.ndarray:
+    focal = FOCAL_SHARE * width
+    return np.array([[focal, 0.0, (width - 1) / 2.0], [0.0, focal, (height - 1) / 2.0], [0.0, 0.0, 1.0]])
+
+
+def table_depth(rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Optical-frame z of the table plane seen at image row v (camera pitched down)."""
+    pitch = np.radians(CAMERA_PITCH_DEG)
+    slope = (np.asarray(rows, dtype=np.float64) - k[1, 2]) / k[1, 1]
+    return CAMERA_HEIGHT_M / (np.sin(pitch) + np.cos(pitch) * slope)
 
 
 def make_scene(rng: np.random.Generator, height: int = 144, width: int = 192, objects: tuple[int, int] = (3, 6),
-               max_tries: int = 40) -> Scene:
-    image = _background(rng, height, width)
+               max_tries: int = 40, repeat_kind: float = 0.5) -> Scene:
+    """One scene; ``repeat_kind`` is the chance that an object repeats a kind already on the
+    table, so that "which one" questions (left one, second, biggest) come up often."""
+    image, horizon = _background(rng, height, width)
+    k = camera_matrix(height, width)
     canvas = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
     labels = Image.new("I", (width, height), 0)
     placed: list[SceneObject] = []
     count = int(rng.integers(objects[0], objects[1] + 1))
+    reference_depth = float(table_depth(np.array([0.75 * height]), k)[0])
     for _ in range(max_tries):
         if len(placed) == count:
             break
-        kind, colour = KINDS[rng.integers(len(KINDS))], list(COLOURS)[rng.integers(len(COLOURS))]
+        kind = KINDS[rng.integers(len(KINDS))]
+        if placed and rng.random() < repeat_kind:
+            kind = placed[rng.integers(len(placed))].kind
+        colour = list(COLOURS)[rng.integers(len(COLOURS))]
         size = list(SIZES)[rng.integers(len(SIZES))]
-        h = SIZES[size] * height * rng.uniform(0.9, 1.1) * 1.6
-        cx, cy = rng.uniform(h * 0.6, width - h * 0.6), rng.uniform(height * 0.4, height - h * 0.55)
-        if any(abs(cx - o.centre[0]) < h * 0.5 and abs(cy - o.centre[1]) < h * 0.5 for o in placed):
+        nominal = SIZES[size] * height * rng.uniform(0.9, 1.1) * 1.6
+        cx, cy = rng.uniform(nominal * 0.6, width - nominal * 0.6), rng.uniform(height * 0.4, height - nominal * 0.55)
+        base_depth = float(table_depth(np.array([min(cy + nominal / 2, height - 1)]), k)[0])
+        h = nominal * reference_depth / base_depth  # perspective: further back, drawn smaller
+        if any(abs(cx - o.centre[0]) < max(h, 1) * 0.5 and abs(cy - o.centre[1]) < max(h, 1) * 0.5 for o in placed):
             continue  # allow overlap (occlusion) but not objects on top of each other
         fill = tuple(int(c) for c in np.clip(np.array(COLOURS[colour]) * rng.uniform(0.85, 1.1), 0, 255))
         shade = tuple(int(c * 0.7) for c in fill)
         draw_object(ImageDraw.Draw(canvas), kind, cx, cy, h, fill, shade)
         draw_object(ImageDraw.Draw(labels), kind, cx, cy, h, len(placed) + 1, len(placed) + 1)
-        placed.append(SceneObject(kind, colour, size, (cx, cy)))
+        depth = float(table_depth(np.array([min(cy + h / 2, height - 1)]), k)[0]) * 0.97
+        placed.append(SceneObject(kind, colour, size, (cx, cy), depth_m=depth, size_m=h * depth / k[1, 1]))
     label_map = np.asarray(labels)
     for index, obj in enumerate(placed):
         obj.mask = label_map == index + 1
@@ -124,13 +157,29 @@ def make_scene(rng: np.random.Generator, height: int = 144, width: int = 192, ob
     if rng.random() < 0.5:
         light = light[:, ::-1]
     pixels = np.clip(pixels * light + rng.normal(0, 2.5, pixels.shape), 0, 255).astype(np.uint8)
-    visible = [o for o in placed if o.area >= 40]
-    return Scene(pixels, visible, referrals_for(visible))
+    visible = [o for o in placed if o.area >= 40 * (height * width) / (144 * 192)]
+    depth = _depth_image(height, width, horizon, k, label_map, placed)
+    return Scene(pixels, visible, referrals_for(visible), depth, k)
+
+
+def _depth_image(height: int, width: int, horizon: int, k: np.ndarray, label_map: np.ndarray,
+                 placed: list[SceneObject]) -> np.ndarray:
+    rows = np.arange(height, dtype=np.float64)
+    table = table_depth(np.maximum(rows, horizon), k)
+    wall = table_depth(np.array([horizon]), k)[0] * (1.0 + 0.3 * (horizon - rows) / height)
+    column = np.where(rows < horizon, wall, table)
+    depth = np.repeat(column[:, None], width, axis=1).astype(np.float32)
+    for index, obj in enumerate(placed):
+        depth[label_map == index + 1] = obj.depth_m
+    return depth
 
 
 def referrals_for(objects: list[SceneObject]) -> list[Referral]:
-    """Every expression of each type that picks out exactly one object."""
+    """Every expression of each type that picks out exactly one object, with clear margins."""
     out: list[Referral] = []
+    if not objects:
+        return out
+    width = objects[0].mask.shape[1]
     for i, obj in enumerate(objects):
         same_kind = [j for j, o in enumerate(objects) if o.kind == obj.kind]
         if len(same_kind) == 1:
@@ -138,27 +187,100 @@ def referrals_for(objects: list[SceneObject]) -> list[Referral]:
             continue
         if sum(o.describe() == obj.describe() for o in objects) == 1:
             out.append(Referral(f"the {obj.colour} {obj.kind}", i, "colour"))
-        areas = {j: objects[j].area for j in same_kind}
-        ranked = sorted(same_kind, key=lambda j: areas[j])
-        if ranked[-1] == i and areas[i] > 1.4 * areas[ranked[-2]]:
-            out.append(Referral(f"the biggest {obj.kind}", i, "size"))
-        if ranked[0] == i and areas[ranked[1]] > 1.4 * areas[i]:
-            out.append(Referral(f"the smallest {obj.kind}", i, "size"))
-        xs = {j: objects[j].centre[0] for j in same_kind}
-        order = sorted(same_kind, key=lambda j: xs[j])
-        gap = (objects[0].mask.shape[1]) * 0.1
-        if order[0] == i and xs[order[1]] - xs[i] > gap:
-            out.append(Referral(f"the {obj.kind} on the left", i, "position"))
-        if order[-1] == i and xs[i] - xs[order[-2]] > gap:
-            out.append(Referral(f"the {obj.kind} on the right", i, "position"))
-        for ref in objects:
-            if ref.kind == obj.kind or sum(o.describe() == ref.describe() for o in objects) != 1:
-                continue
-            for word, side in (("left of", -1), ("right of", 1)):
-                on_side = [j for j in same_kind if side * (objects[j].centre[0] - ref.centre[0]) > gap]
-                if on_side == [i]:
-                    out.append(Referral(f"the {obj.kind} {word} the {ref.describe()}", i, "relation"))
+        out.extend(_size_referrals(objects, i, same_kind))
+        out.extend(_position_referrals(objects, i, same_kind, width))
+        out.extend(_distance_referrals(objects, i, same_kind))
+        out.extend(_relation_referrals(objects, i, same_kind, width))
     return out
+
+
+def _unique_extreme(values: dict[int, float], i: int, ratio: float = 0.0, gap: float = 0.0) -> str:
+    """'max' / 'min' when object i holds that extreme by the margin, else ''."""
+    ranked = sorted(values, key=lambda j: values[j])
+    if ranked[-1] == i and values[i] > values[ranked[-2]] * (1 + ratio) + gap:
+        return "max"
+    if ranked[0] == i and values[ranked[1]] > values[i] * (1 + ratio) + gap:
+        return "min"
+    return ""
+
+
+def _size_referrals(objects, i, same_kind) -> list[Referral]:
+    """Size must agree in the picture and on the table: pixel area and metric size."""
+    obj, out = objects[i], []
+    pixel = _unique_extreme({j: float(objects[j].area) for j in same_kind}, i, ratio=0.4)
+    metric = _unique_extreme({j: objects[j].size_m ** 2 for j in same_kind}, i, ratio=0.3)
+    if pixel and pixel == metric:
+        out.append(Referral(f"the {'biggest' if pixel == 'max' else 'smallest'} {obj.kind}", i, "size"))
+        if len(same_kind) == 2:
+            word = "larger" if pixel == "max" else "smaller"
+            out.append(Referral(f"the {word} of the two {obj.kind}s", i, "comparative"))
+    return out
+
+
+def _position_referrals(objects, i, same_kind, width) -> list[Referral]:
+    obj, out = objects[i], []
+    xs = {j: objects[j].centre[0] for j in same_kind}
+    gap = width * 0.1
+    side = _unique_extreme(xs, i, gap=gap)
+    if side:
+        word = "left" if side == "min" else "right"
+        out.append(Referral(f"the {obj.kind} on the {word}", i, "position"))
+        if len(same_kind) == 2:
+            out.append(Referral(f"of the {obj.kind}s, the {word} one", i, "comparative"))
+    order = sorted(same_kind, key=lambda j: xs[j])
+    spaced = all(xs[b] - xs[a] > width * 0.08 for a, b in zip(order, order[1:], strict=False))
+    if len(order) == 3 and spaced and order[1] == i:
+        out.append(Referral(f"the {obj.kind} in the middle", i, "position"))
+    if len(order) >= 3 and spaced:
+        for word, ranked in (("left", order), ("right", order[::-1])):
+            if ranked[1] == i:
+                out.append(Referral(f"the second {obj.kind} from the {word}", i, "ordinal"))
+    return out
+
+
+def _distance_referrals(objects, i, same_kind) -> list[Referral]:
+    obj = objects[i]
+    near = _unique_extreme({j: objects[j].depth_m for j in same_kind}, i, ratio=0.08)
+    if near == "min":
+        return [Referral(f"the closest {obj.kind}", i, "distance")]
+    if near == "max":
+        return [Referral(f"the {obj.kind} at the back", i, "distance")]
+    return []
+
+
+def _relation_referrals(objects, i, same_kind, width) -> list[Referral]:
+    obj, out = objects[i], []
+    gap = width * 0.1
+    anchors = [r for r, ref in enumerate(objects)
+               if ref.kind != obj.kind and sum(o.describe() == ref.describe() for o in objects) == 1]
+    for r in anchors:
+        ref = objects[r]
+        for word, side in (("left of", -1), ("right of", 1)):
+            on_side = [j for j in same_kind if side * (objects[j].centre[0] - ref.centre[0]) > gap]
+            if on_side == [i]:
+                out.append(Referral(f"the {obj.kind} {word} the {ref.describe()}", i, "relation"))
+        distance = {j: float(np.hypot(objects[j].centre[0] - ref.centre[0], objects[j].centre[1] - ref.centre[1]))
+                    for j in same_kind}
+        if _unique_extreme(distance, i, ratio=0.6) == "min":
+            out.append(Referral(f"the {obj.kind} next to the {ref.describe()}", i, "relation"))
+    for a, b in ((a, b) for a in anchors for b in anchors if a < b):
+        inside = [j for j in same_kind if _between(objects[j].centre, objects[a].centre, objects[b].centre)]
+        if inside == [i]:
+            out.append(Referral(f"the {obj.kind} between the {objects[a].describe()} and the "
+                                f"{objects[b].describe()}", i, "relation"))
+    return out
+
+
+def _between(point, a, b) -> bool:
+    """On the segment a-b: projection well inside, close to the line."""
+    p, a, b = (np.asarray(x, dtype=np.float64) for x in (point, a, b))
+    ab = b - a
+    length_sq = float(ab @ ab)
+    if length_sq < 1.0:
+        return False
+    t = float((p - a) @ ab) / length_sq
+    perpendicular = float(np.linalg.norm(p - (a + t * ab))) / np.sqrt(length_sq)
+    return 0.2 < t < 0.8 and perpendicular < 0.25
 
 
 def make_scenes(seed: int, count: int, **kwargs) -> list[Scene]:

@@ -46,8 +46,8 @@ def embedded_demo() -> int:
     os.environ.setdefault("ROS_DOMAIN_ID", str(random.randint(100, 200)))
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     code = eval_bag([str(OUT / "tabletop_bag"), "--mode", "paced", "--out", str(OUT / "report"),
-                     "--clip-model", EMBEDDED_MODEL, "--clip-weights", "embedded", "--proposals", "classical",
-                     "--min-area", "60", "--device", "cpu", "--timeout", "60", "--no-progress"])
+                     "--clip-model", EMBEDDED_MODEL, "--clip-weights", "embedded",
+                     "--device", "cpu", "--timeout", "60", "--no-progress"])
     if code != 0:
         return code
     report = json.loads((OUT / "report" / "results.json").read_text())

@@ -51,15 +51,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def fusion_from_args(args: argparse.Namespace):
-    """Unset alpha/beta take the model's defaults: METHOD.md's for CLIP, the measured one for
-    the embedded model."""
+    """Unset alpha/beta keep the general defaults, which the engine replaces by the embedded
+    model's own when the embedded weights are used (embedded.EMBEDDED_SETTINGS)."""
     from ..core.config import FusionConfig
-    from ..core.model_loading import EMBEDDED
-    from ..embedded import EMBEDDED_ALPHA
 
     defaults = FusionConfig()
-    model_alpha = EMBEDDED_ALPHA if args.clip_weights == EMBEDDED else defaults.alpha
-    return FusionConfig(alpha=model_alpha if args.alpha is None else args.alpha,
+    return FusionConfig(alpha=defaults.alpha if args.alpha is None else args.alpha,
                         beta=defaults.beta if args.beta is None else args.beta)
 
 
@@ -103,12 +100,14 @@ def run(args: argparse.Namespace) -> int:
 
     image = read_rgb(args.image)
     engine = ZsrisEngine(engine_config_from_args(args))
-    result = engine.segment(image, args.expression)
+    features = engine.encode_frame(image)
+    result = engine.query(features, args.expression)
+    result.timings_ms = {**features.timings_ms, **result.timings_ms}
     if args.out:
         mask = result.mask if result.mask is not None else np.zeros(image.shape[:2], dtype=bool)
         write_png(args.out, mask.astype(np.uint8) * 255)
     if args.overlay:
-        write_png(args.overlay, draw_overlay(image, result))
+        write_png(args.overlay, draw_overlay(image, result, [features.masks[i] for i in result.anchor_indices]))
     summary = result.to_json_dict()
     summary.update(image=args.image, clip_model=args.clip_model, clip_weights=args.clip_weights,
                    device=str(engine.device))
@@ -120,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def describe(summary: dict) -> str:
-    lines = [f"status: {summary['status']}  target phrase: '{summary['target_phrase']}'"]
+    lines = [f"status: {summary['status']}  target phrase: '{summary['target_phrase']}'",
+             f"understood: {summary['interpretation']}"]
     if summary["box"]:
         lines.append(f"score {summary['score']:.4f}  margin {summary['margin'] or 0:.4f}  box {summary['box']}  "
                      f"centroid {summary['centroid_px']}  area {summary['mask_area']} px  "

@@ -1,0 +1,119 @@
+"""The spatial ranking on planted layouts: masks and CLIP scores are set by the test, so each
+case has one right answer that a wrong predicate, a wrong sign or a wrong candidate set misses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ros2_zsris.core.grounding import ground, object_groups, region_geometry
+from ros2_zsris.core.language import analyse, normalise_expression
+from ros2_zsris.core.text import load_spacy
+
+H, W = 120, 200
+SCALE = 100.0  # OpenAI CLIP's logit scale
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_spacy("auto")
+
+
+def square(cx: int, cy: int, half: int = 8) -> np.ndarray:
+    mask = np.zeros((H, W), dtype=bool)
+    mask[max(cy - half, 0):cy + half, max(cx - half, 0):cx + half] = True
+    return mask
+
+
+def layout(*objects):
+    """objects: (cx, cy, half, cup_score, cube_score, ball_score)."""
+    masks = np.stack([square(cx, cy, half) for cx, cy, half, *_ in objects])
+    scores = {name: np.array([o[3 + k] for o in objects], dtype=np.float64)
+              for k, name in enumerate(("cup", "cube", "ball"))}
+    return masks, scores
+
+
+def answer(nlp, text, masks, scores, depth=None, k=None):
+    structure = analyse(nlp(normalise_expression(text)))
+    anchors = [scores[a.head] for a in structure.relation.anchors] if structure.relation else []
+    regions = region_geometry(masks, depth, k)
+    return ground(structure, scores[structure.target.head], anchors, regions, masks, SCALE)
+
+
+# three cups in a row, a cube on the far left, a ball in the middle; CLIP likes cup #1 best
+ROW = layout((60, 60, 8, 0.30, 0.20, 0.20), (100, 62, 8, 0.31, 0.20, 0.20), (140, 58, 8, 0.30, 0.20, 0.20),
+             (15, 60, 8, 0.22, 0.32, 0.20), (100, 100, 8, 0.20, 0.20, 0.32))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("the leftmost cup", 0), ("the cup on the right", 2), ("the middle cup", 1),
+    ("the second cup from the left", 1), ("the second cup from the right", 1), ("the third cup from the left", 2),
+    ("the leftmost cube", 3), ("the cup left of the ball", 0), ("the cup right of the ball", 2),
+    ("the cup above the ball", 1), ("the cup closest to the cube", 0), ("the cup farthest from the cube", 2),
+])
+def test_geometry_decides_among_what_clip_finds_alike(nlp, text, expected):
+    masks, scores = ROW
+    assert answer(nlp, text, masks, scores).index == expected
+
+
+def test_a_clearly_different_object_is_not_a_candidate(nlp):
+    """The cube is further left than every cup, but CLIP says it is no cup (w ~ e^-8)."""
+    masks, scores = ROW
+    grounding = answer(nlp, "the cup on the left", masks, scores)
+    assert grounding.index == 0 and 3 not in grounding.candidates and sorted(grounding.candidates) == [0, 1, 2]
+
+
+def test_duplicate_masks_of_one_object_are_counted_once(nlp):
+    masks, scores = ROW
+    duplicate = masks[0].copy()
+    duplicate[52:54, 52:60] = False  # a slightly smaller mask of cup #0
+    masks = np.concatenate([masks, duplicate[None]])
+    scores = {name: np.append(value, value[0] - 0.001) for name, value in scores.items()}
+    assert answer(nlp, "the second cup from the left", masks, scores).index == 1  # not the duplicate
+    groups = object_groups(masks, np.arange(len(masks)))
+    assert groups[5] == groups[0] and len(set(groups)) == 5
+
+
+def test_between_two_anchors(nlp):
+    masks, scores = layout((30, 60, 8, 0.2, 0.32, 0.2), (170, 60, 8, 0.2, 0.2, 0.32),  # cube left, ball right
+                           (100, 62, 8, 0.30, 0.2, 0.2), (100, 15, 8, 0.31, 0.2, 0.2), (190, 110, 8, 0.30, 0.2, 0.2))
+    grounding = answer(nlp, "the cup between the cube and the ball", masks, scores)
+    assert grounding.index == 2 and grounding.anchor_indices == [0, 1]
+
+
+def test_depth_decides_closest_when_given_and_the_image_proxy_otherwise(nlp):
+    # cup #0 stands lower in the image (the monocular proxy says: closer) but depth says #1 is closer
+    masks, scores = layout((50, 100, 8, 0.3, 0.2, 0.2), (150, 40, 8, 0.3, 0.2, 0.2))
+    assert answer(nlp, "the closest cup", masks, scores).index == 0
+    depth = np.full((H, W), 3.0, dtype=np.float32)
+    depth[masks[0]], depth[masks[1]] = 2.0, 1.0
+    k = np.array([[150.0, 0, W / 2], [0, 150.0, H / 2], [0, 0, 1]])
+    assert answer(nlp, "the closest cup", masks, scores, depth, k).index == 1
+    assert answer(nlp, "the cup farthest from the camera", masks, scores, depth, k).index == 0
+    assert answer(nlp, "the cup in front of the ball", *layout(
+        (50, 100, 8, 0.3, 0.2, 0.2), (150, 40, 8, 0.3, 0.2, 0.2), (100, 70, 8, 0.2, 0.2, 0.32))).index == 0
+
+
+def test_size_is_metric_with_depth(nlp):
+    """Two cups, the far one smaller in pixels but larger on the table."""
+    masks, scores = layout((50, 60, 12, 0.3, 0.2, 0.2), (150, 60, 8, 0.3, 0.2, 0.2))
+    assert answer(nlp, "the biggest cup", masks, scores).index == 0
+    depth = np.full((H, W), 1.0, dtype=np.float32)
+    depth[masks[1]] = 3.0  # 16 px at 3 m is 48 px-equivalent at 1 m: bigger than 24 px at 1 m
+    k = np.array([[150.0, 0, W / 2], [0, 150.0, H / 2], [0, 0, 1]])
+    assert answer(nlp, "the biggest cup", masks, scores, depth, k).index == 1
+
+
+def test_count_limits_the_comparison(nlp):
+    masks, scores = layout((50, 60, 12, 0.30, 0.2, 0.2), (150, 60, 6, 0.30, 0.2, 0.2), (100, 20, 20, 0.285, 0.2, 0.2))
+    assert answer(nlp, "the biggest cup", masks, scores).index == 2
+    assert answer(nlp, "the larger of the two cups", masks, scores).index == 0  # the two CLIP likes most
+
+
+def test_a_much_better_clip_match_can_outweigh_geometry(nlp):
+    """Soft, not a hard filter: a cup CLIP is unsure of (w = e^-1.5) loses "leftmost" only by a
+    little, so the ranking stays usable when CLIP confuses two kinds."""
+    masks, scores = layout((40, 60, 8, 0.285, 0.2, 0.2), (60, 60, 8, 0.30, 0.2, 0.2))
+    grounding = answer(nlp, "the leftmost cup", masks, scores)
+    assert grounding.index == 0
+    assert grounding.ranking[1] > 0  # the other cup keeps a (small) score
