@@ -41,7 +41,8 @@ class ClassicalProposalGenerator:
         stacked = np.stack(masks)
         # no learned quality score: prefer larger regions, which referring targets mostly are
         areas = stacked.reshape(len(stacked), -1).sum(axis=1).astype(np.float32)
-        return filter_proposals(Proposals(stacked, areas / float(height * width)), self.config)
+        return filter_proposals(Proposals(stacked, areas / float(height * width)), self.config,
+                                overlap_of="union")
 
 
 def merge_shaded_parts(image: np.ndarray, labels: np.ndarray, max_chroma_distance: float = 0.12,

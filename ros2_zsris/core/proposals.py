@@ -59,11 +59,13 @@ class SamProposalGenerator:
         return filter_proposals(Proposals(masks, scores), self.config)
 
 
-def filter_proposals(proposals: Proposals, config: ProposalConfig) -> Proposals:
+def filter_proposals(proposals: Proposals, config: ProposalConfig, overlap_of: str = "smaller") -> Proposals:
     """Drop small masks, resolve overlaps in favour of the larger mask, cap the count.
 
-    Overlap is intersection over the smaller area, so a part inside a whole (a shirt
-    inside a person) is removed even when its IoU with the whole is low.
+    Overlap is intersection over the smaller area by default (METHOD.md, for SAM), so a part
+    inside a whole (a shirt inside a person) is removed even when its IoU with the whole is low.
+    ``overlap_of="union"`` (IoU) removes only near-duplicates: for a segmentation hierarchy, whose
+    coarse levels merge neighbouring objects into one region, parts are the objects.
     """
     masks, scores = proposals.masks, proposals.scores
     flat = masks.reshape(len(masks), -1)
@@ -74,8 +76,11 @@ def filter_proposals(proposals: Proposals, config: ProposalConfig) -> Proposals:
         return Proposals.empty(*masks.shape[1:])
     as_float = flat[candidates].astype(np.float32)
     intersections = as_float @ as_float.T  # one BLAS call instead of N^2 mask ANDs
-    smaller = np.minimum.outer(areas[candidates], areas[candidates]).astype(np.float32)
-    overlap = intersections / smaller
+    sizes = areas[candidates].astype(np.float32)
+    if overlap_of == "union":
+        overlap = intersections / (sizes[:, None] + sizes[None, :] - intersections)
+    else:
+        overlap = intersections / np.minimum.outer(sizes, sizes)
     kept: list[int] = []
     for rank in range(candidates.size):  # larger masks first, so a survivor beats its parts
         if all(overlap[rank, other] <= config.overlap_thresh for other in kept):

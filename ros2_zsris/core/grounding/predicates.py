@@ -1,9 +1,8 @@
-"""Soft spatial predicates over candidate objects: every score lies in (0, 1].
+"""Soft pairwise spatial relations between proposals: every score lies in (0, 1].
 
-Scores are soft so that the ranking can trade them against CLIP's confidence: a candidate
-that is almost as far left as the leftmost one keeps some weight, and a clearly better CLIP
-match can still win. Scales are relative (to the image diagonal, or to the spread of the
-candidates' values) so the same settings hold at 192x144 and at 1920x1080.
+Scores are soft so that the ranking can trade them against CLIP's confidence. Scales are
+relative (to the image size or diagonal, or with depth to the scene's extent) so the same
+settings hold at 192x144 and at 1920x1080.
 """
 
 from __future__ import annotations
@@ -12,56 +11,8 @@ import numpy as np
 
 from .regions import RegionGeometry
 
-RELATIVE_SOFTNESS = 0.15  # share of the candidates' spread that costs a factor e
 DIRECTION_SOFTNESS = 0.02  # share of the image size over which "left of" turns from 0 to 1
 NEAR_SCALE = 0.35  # share of the image diagonal (or metres with depth) that halves "near"
-
-
-def extreme(values: np.ndarray, candidates: np.ndarray, direction: str) -> np.ndarray:
-    """How close each value is to the max (or min) over the candidates."""
-    pool = values[candidates]
-    pool = pool[np.isfinite(pool)]
-    if pool.size == 0:
-        return np.ones_like(values, dtype=np.float64)
-    best = pool.max() if direction == "max" else pool.min()
-    spread = float(pool.max() - pool.min())
-    scale = max(RELATIVE_SOFTNESS * spread, 1e-9)
-    gap = (best - values) if direction == "max" else (values - best)
-    scores = np.exp(-np.clip(np.nan_to_num(gap, nan=spread * 10 + 1.0), 0.0, None) / scale)
-    return scores
-
-
-def location(regions: RegionGeometry, candidates: np.ndarray, where: str) -> np.ndarray:
-    """left / right / top / bottom / middle of the candidates; front / back = camera distance."""
-    u = regions.centroid[:, 0] / regions.image_size[1]
-    v = regions.centroid[:, 1] / regions.image_size[0]
-    if where == "left":
-        return extreme(u, candidates, "min")
-    if where == "right":
-        return extreme(u, candidates, "max")
-    if where == "top":
-        return extreme(v, candidates, "min")
-    if where == "bottom":
-        return extreme(v, candidates, "max")
-    if where == "front":
-        return extreme(regions.camera_distance(), candidates, "min")
-    if where == "back":
-        return extreme(regions.camera_distance(), candidates, "max")
-    # middle: of the candidates' row when there are several, else of the image
-    centre = float(np.median(u[candidates])) if candidates.sum() >= 3 else 0.5
-    return extreme(np.abs(u - centre), candidates, "min")
-
-
-def ordinal(regions: RegionGeometry, candidates: np.ndarray, n: int, direction: str) -> np.ndarray:
-    """1 for the n-th candidate counted from ``direction``, falling off with rank distance."""
-    key = {"left": regions.centroid[:, 0], "right": -regions.centroid[:, 0], "top": regions.centroid[:, 1],
-           "bottom": -regions.centroid[:, 1], "front": regions.camera_distance(),
-           "back": -regions.camera_distance()}[direction]
-    order = np.flatnonzero(candidates)[np.argsort(key[candidates], kind="stable")]
-    scores = np.full(regions.count, 1e-3)
-    for rank, index in enumerate(order):
-        scores[index] = 0.1 ** abs(rank - (n - 1))
-    return scores
 
 
 def pairwise(regions: RegionGeometry, kind: str) -> np.ndarray:

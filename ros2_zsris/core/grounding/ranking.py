@@ -1,20 +1,24 @@
 """One ranking for spatial expressions: CLIP says *what*, geometry says *where*.
 
-For each proposal i:
-    w_i = exp(logit_scale * (s_i - max_j s_j))      CLIP's confidence that i is the target
-                                                     (s = cosine with the target phrase, scaled
-                                                     by the model's own logit scale)
-    g_i = spatial score in (0, 1]                   location / extreme / ordinal / relation
-    rank_i = w_i * g_i                              the answer is the argmax
-Proposals that cover the same object (IoU > 0.5) are one object, led by its best-scoring
-mask: ordinals and extremes count objects, not masks. Candidates (the objects the spatial
-words compare) are the objects CLIP ranks above the largest confidence drop among those with
-w >= CANDIDATE_FLOOR (a "natural break": two cups at w 1.0 and 0.4 above a cube at 0.01), or
-the top `count` when the expression gives one ("the larger of the two balls"). Within the
-candidates, rank_i = w_i ** CANDIDATE_CLIP_POWER * g_i, so geometry decides among things CLIP
-finds alike while a clearly better CLIP match still counts; outside them rank_i is scaled by
-OUTSIDE_FACTOR. Anchors are weighted by their own phrase in the same way; a relation scores
-g_i = max_j a_j * relation(i, j) over anchor objects j other than i's own.
+Every proposal i gets w_i = exp(scale * (s_i - max_j s_j)), read as CLIP's belief that i is
+the kind of thing the target phrase names (s = cosine with the target phrase; scale = the
+model's logit scale, tempered so the least likely proposal of the frame gets exp(-4)).
+Proposals that cover the same object (intersection over the smaller mask > 0.6) are one
+object, led by its most likely mask, so objects are counted once. Each spatial word then
+becomes a probability over objects, with every other object j a rival weighted by w_j
+instead of being filtered in or out (beliefs under RIVAL_FLOOR = 0.1 are background and do
+not compete):
+
+    leftmost        P_i = w_i * prod_{j left of i} (1 - w_j)        (no target further left)
+    n-th from left  P_i = w_i * P(exactly n-1 targets left of i)      (Poisson-binomial)
+    middle          P_i = w_i * P(as many targets on each side, >= 1)
+    biggest, closest, ... : as leftmost, on size (metric with depth) or camera distance
+    "of the two X"  only the `count` most likely objects take part
+    relation        P_i = w_i * max_j a_j * relation(i, j)            (a_j: the anchor's own w)
+    closest to X    P_i = w_i * a_x * prod_{j nearer X than i} (1 - w_j)
+    between X and Y P_i = w_i * a_x * a_y * on_segment(i; x, y)
+The answer is the argmax of the product of the parts. "Left of" comparisons are soft (a
+sigmoid over a few hundredths of the image) so near-ties stay near-ties.
 """
 
 from __future__ import annotations
@@ -27,36 +31,37 @@ from ..language import ExpressionStructure
 from . import predicates
 from .regions import RegionGeometry
 
-CANDIDATE_FLOOR = 0.02
-MIN_BREAK = 5.0  # a confidence drop by this factor separates candidates from the rest
-CANDIDATE_CLIP_POWER = 1.0
-OUTSIDE_FACTOR = 1e-3
-SAME_OBJECT_IOU = 0.5
-MAX_CANDIDATES = 12
+SAME_OBJECT_SHARE = 0.6  # intersection over the smaller mask
+ORDER_SOFTNESS = 0.01  # share of the image (or of the value range) over which "before" turns 0 -> 1
+MAX_COUNT = 8
+RIVAL_FLOOR = 0.1  # fainter beliefs are background, not rivals
+SPREAD_LOGITS = 4.0
 
 
 @dataclass
 class Grounding:
     index: int
-    ranking: np.ndarray  # (N,) rank_i, the value the answer maximises
+    ranking: np.ndarray  # (N,) the value the answer maximises
     target_weights: np.ndarray  # (N,) w_i
-    spatial: np.ndarray  # (N,) g_i
+    spatial: np.ndarray  # (N,) ranking / w (the spatial part)
     anchor_indices: list[int] = field(default_factory=list)
-    candidates: list[int] = field(default_factory=list)
+    candidates: list[int] = field(default_factory=list)  # objects (leading masks) with w >= 0.5
 
 
-def object_groups(masks: np.ndarray, order: np.ndarray, min_iou: float = SAME_OBJECT_IOU) -> np.ndarray:
-    """Group id per proposal; proposals are visited in ``order`` (best first), so each group's
-    first member is its most likely mask."""
+def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_OBJECT_SHARE) -> np.ndarray:
+    """Group id per proposal: a mask lying mostly inside (or around) a group's leading mask is
+    that object again (a part, the whole, a blob around it). Proposals are visited in ``order``
+    (best first), so each group's leader is its most likely mask and a blob that spans two
+    objects joins the first of them instead of merging them."""
     count = masks.shape[0]
-    flat = masks.reshape(count, -1)
+    flat = masks.reshape(count, int(np.prod(masks.shape[1:])))
     areas = flat.sum(axis=1).astype(np.float64)
     inter = flat.astype(np.float32) @ flat.astype(np.float32).T
-    share = inter / np.maximum(areas[:, None] + areas[None, :] - inter, 1.0)
+    share = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1.0)
     group = np.full(count, -1)
     leaders: list[int] = []
     for i in order:
-        match = next((g for g, leader in enumerate(leaders) if share[i, leader] > min_iou), None)
+        match = next((g for g, leader in enumerate(leaders) if share[i, leader] > min_share), None)
         if match is None:
             leaders.append(int(i))
             match = len(leaders) - 1
@@ -71,18 +76,36 @@ def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_sco
     weights[regions.area == 0] = 0.0
     groups = object_groups(masks, np.argsort(-weights, kind="stable"))
     leader = _leaders(groups, weights)
-    candidates = _candidates(weights, leader, structure.count)
-    spatial, anchors = _spatial_scores(structure, regions, candidates, leader, groups, anchor_scores, logit_scale)
-    ranking = np.where(candidates, weights ** CANDIDATE_CLIP_POWER, weights * OUTSIDE_FACTOR) * spatial
+    context = _Context(regions, groups, leader, _others_weights(weights, leader, structure.count))
+    spatial, anchors = _spatial(structure, context, anchor_scores, logit_scale)
+    ranking = weights * spatial
     ranking[~leader] *= 0.999  # ties between masks of one object go to its leading mask
     best = int(np.argmax(ranking))
     anchor_indices = [int(a[best]) for a in anchors if a[best] >= 0]
-    return Grounding(best, ranking, weights, spatial, anchor_indices, [int(i) for i in np.flatnonzero(candidates)])
+    candidates = [int(i) for i in np.flatnonzero(leader & (weights >= 0.5))]
+    return Grounding(best, ranking, weights, spatial, anchor_indices, candidates)
+
+
+@dataclass
+class _Context:
+    regions: RegionGeometry
+    groups: np.ndarray
+    leader: np.ndarray
+    others: np.ndarray  # w_j of each object's leader as a competitor (0 for non-leaders)
+
+    def competitors(self) -> np.ndarray:
+        """(N, N) weight of j as a rival target of i: other objects only."""
+        return self.others[None, :] * (self.groups[:, None] != self.groups[None, :])
 
 
 def _confidence(scores: np.ndarray, logit_scale: float) -> np.ndarray:
+    """w = exp(scale * (s - max s)) with the model's logit scale, tempered so that the frame's
+    least likely proposal sits at exp(-SPREAD_LOGITS): CLIP's cosines are not calibrated across
+    objects of one kind (a 0.01 gap between two cups is noise to a person, e^-1 at scale 100)."""
     scores = np.asarray(scores, dtype=np.float64)
-    return np.exp(logit_scale * (scores - scores.max()))
+    spread = float(scores.max() - scores.min())
+    scale = min(logit_scale, SPREAD_LOGITS / spread) if spread > 0 else logit_scale
+    return np.exp(scale * (scores - scores.max()))
 
 
 def _leaders(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -93,51 +116,94 @@ def _leaders(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return leader
 
 
-def _candidates(weights: np.ndarray, leader: np.ndarray, count: int | None) -> np.ndarray:
-    """Leading masks of the objects the spatial words compare."""
-    order = [i for i in np.argsort(-weights, kind="stable") if leader[i]]
-    if count and count >= 2 and len(order) >= count:
-        chosen = order[:count]
-    else:
-        chosen = [i for i in order if weights[i] >= CANDIDATE_FLOOR][:MAX_CANDIDATES]
-        ranked = order[: len(chosen) + 1]  # the first object below the floor closes the last gap
-        if len(ranked) >= 2:
-            drops = np.log(weights[ranked[:-1]] + 1e-300) - np.log(weights[ranked[1:]] + 1e-300)
-            cut = int(np.argmax(drops[: len(chosen)]))
-            if drops[cut] >= np.log(MIN_BREAK):
-                chosen = chosen[: cut + 1]
-    mask = np.zeros_like(leader)
-    mask[chosen] = True
-    return mask
+def _others_weights(weights: np.ndarray, leader: np.ndarray, count: int | None) -> np.ndarray:
+    """Rival weights; with "of the two", only the `count` most likely objects compete."""
+    others = np.where(leader & (weights >= RIVAL_FLOOR), weights, 0.0)
+    if count and count >= 2:
+        order = [i for i in np.argsort(-weights, kind="stable") if leader[i]]
+        others[order[count:]] = 0.0
+    return others
 
 
-def _spatial_scores(structure, regions, candidates, leader, groups, anchor_scores, logit_scale):
-    """g_i (product of every spatial part) and, per relation anchor, the anchor used per i."""
+def _spatial(structure: ExpressionStructure, context: _Context, anchor_scores, logit_scale):
+    """The product of every spatial part, and per relation anchor the anchor used for each i."""
+    regions = context.regions
     spatial = np.ones(regions.count)
     anchors: list[np.ndarray] = []
     if structure.location:
-        spatial *= predicates.location(regions, candidates, structure.location)
+        spatial *= _location(context, structure.location)
     if structure.extreme:
-        measure, direction = structure.extreme
-        values = regions.camera_distance() if measure == "distance" else np.log(regions.size(measure) + 1e-12)
-        spatial *= predicates.extreme(values, candidates, direction)
+        spatial *= _first_by(context, *_extreme_key(regions, *structure.extreme))
     if structure.ordinal:
-        spatial *= predicates.ordinal(regions, candidates, *structure.ordinal)
+        n, direction = structure.ordinal
+        key, softness = _direction_key(regions, direction)
+        spatial *= _preceding_counts(context, key, softness, n)[:, n - 1]
     if structure.relation and anchor_scores:
-        score, anchors = _relation(structure.relation.kind, regions, candidates, leader, groups,
-                                   [_confidence(a, logit_scale) for a in anchor_scores])
+        anchor_weights = [_confidence(a, logit_scale) for a in anchor_scores]
+        score, anchors = _relation(structure.relation.kind, context, anchor_weights)
         spatial *= score
     return spatial, anchors
 
 
-def _relation(kind, regions, candidates, leader, groups, anchor_weights):
-    """g_i for a relation, and the anchor proposal it used for each i (-1: none)."""
-    other = groups[:, None] != groups[None, :]  # an object is never its own anchor
-    weights = [np.where(leader, a, 0.0) for a in anchor_weights]
+def _direction_key(regions: RegionGeometry, direction: str) -> tuple[np.ndarray, float]:
+    """Smaller key = earlier when counting from ``direction``."""
+    u = regions.centroid[:, 0] / regions.image_size[1]
+    v = regions.centroid[:, 1] / regions.image_size[0]
+    if direction in ("front", "back"):
+        distance = regions.camera_distance()
+        spread = float(np.nanmax(distance) - np.nanmin(distance)) or 1.0
+        return (distance if direction == "front" else -distance), ORDER_SOFTNESS * spread
+    key = {"left": u, "right": -u, "top": v, "bottom": -v}[direction]
+    return key, ORDER_SOFTNESS
+
+
+def _extreme_key(regions: RegionGeometry, measure: str, direction: str) -> tuple[np.ndarray, float]:
+    if measure == "distance":
+        return _direction_key(regions, "front" if direction == "min" else "back")
+    log_size = np.log(regions.size(measure) + 1e-12)
+    return (-log_size if direction == "max" else log_size), 0.05  # 5% size differences are near-ties
+
+
+def _location(context: _Context, where: str) -> np.ndarray:
+    if where != "middle":
+        return _first_by(context, *_direction_key(context.regions, where))
+    left = _preceding_counts(context, *_direction_key(context.regions, "left"), MAX_COUNT)
+    right = _preceding_counts(context, *_direction_key(context.regions, "right"), MAX_COUNT)
+    balanced = (left[:, 1:] * right[:, 1:]).sum(axis=1)
+    alone = left[:, 0] * right[:, 0]  # the only one: "in the middle" of the picture, then
+    centred = np.exp(-np.abs(context.regions.centroid[:, 0] / context.regions.image_size[1] - 0.5) / 0.1)
+    return balanced + alone * centred
+
+
+def _first_by(context: _Context, key: np.ndarray, softness: float) -> np.ndarray:
+    """P(no rival target comes before i by ``key``)."""
+    before = _sigmoid((key[:, None] - key[None, :]) / softness)  # (i, j): j before i
+    return np.prod(1.0 - context.competitors() * before, axis=1)
+
+
+def _preceding_counts(context: _Context, key: np.ndarray, softness: float, max_count: int) -> np.ndarray:
+    """(N, max_count + 1): P(exactly k rival targets before i), the last column k >= max_count."""
+    probability = context.competitors() * _sigmoid((key[:, None] - key[None, :]) / softness)
+    counts = np.zeros((key.shape[0], max_count + 1))
+    counts[:, 0] = 1.0
+    for j in np.flatnonzero(context.others > 0):
+        p = probability[:, j:j + 1]
+        shifted = np.zeros_like(counts)
+        shifted[:, 1:] = counts[:, :-1]
+        shifted[:, -1] += counts[:, -1]
+        counts = counts * (1.0 - p) + shifted * p
+    return counts
+
+
+def _relation(kind: str, context: _Context, anchor_weights: list[np.ndarray]):
+    """Spatial part of a relation, and the anchor proposal used for each i (-1: none)."""
+    regions = context.regions
+    other = context.groups[:, None] != context.groups[None, :]  # an object is never its own anchor
+    weights = [np.where(context.leader, a, 0.0) for a in anchor_weights]
     if kind == "between" and len(weights) >= 2:
         return _between(regions, weights, other)
-    if kind in ("closest_to", "farthest_from"):
-        return _distance_extreme(kind, regions, candidates, weights[0], other)
+    if kind in ("closest_to", "farthest_from", "near"):  # "next to X": no rival target nearer X
+        return _distance_order(kind, context, weights[0], other)
     pair = predicates.pairwise(regions, kind) * other * weights[0][None, :]
     best = np.argmax(pair, axis=1)
     return pair[np.arange(regions.count), best], [best]
@@ -155,11 +221,21 @@ def _between(regions, weights, other):
     return score, [first, second]
 
 
-def _distance_extreme(kind, regions, candidates, weights, other):
-    """closest_to / farthest_from: each candidate's distance to the most likely anchor that is
-    not itself, compared across the candidates."""
+def _distance_order(kind, context: _Context, weights, other):
+    """closest_to / farthest_from / next to: the most likely anchor that is not i itself; no
+    rival target lies nearer to (farther from) it than i."""
+    regions = context.regions
     anchor = np.argmax(weights[None, :] * other, axis=1)
-    distance = predicates.pairwise_distances(regions)[np.arange(regions.count), anchor]
-    direction = "min" if kind == "closest_to" else "max"
-    score = predicates.extreme(distance, candidates, direction) * weights[anchor]
+    distance = predicates.pairwise_distances(regions)
+    to_anchor = distance[np.arange(regions.count), anchor]  # each i's distance to its anchor
+    rival = distance[:, anchor].T  # (i, j): j's distance to i's anchor
+    sign = -1.0 if kind == "farthest_from" else 1.0
+    scale = ORDER_SOFTNESS * 5 * (float(np.nanmax(distance)) or 1.0)
+    before = _sigmoid(sign * (to_anchor[:, None] - rival) / scale)
+    rivals = context.competitors() * (context.groups[None, :] != context.groups[anchor][:, None])
+    score = np.prod(1.0 - rivals * before, axis=1) * weights[anchor]
     return score, [anchor]
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))

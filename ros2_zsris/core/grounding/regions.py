@@ -48,7 +48,7 @@ class RegionGeometry:
         return values * z / (k.fy if measure == "height" else k.fx)
 
     def camera_distance(self) -> np.ndarray:
-        """Distance from the camera: metres when depth is known, else a monocular proxy.
+        """Distance from the camera along its axis: metres when depth is known, else a proxy.
 
         The proxy (1 - bottom edge / image height) orders a table seen from above the way
         depth would: what stands lower in the image stands closer.
@@ -56,9 +56,7 @@ class RegionGeometry:
         proxy = 1.0 - (self.box[:, 3] + 1) / float(self.image_size[0])
         if not self.has_depth:
             return proxy
-        if self.points is not None and np.isfinite(self.points).all():
-            return np.linalg.norm(self.points, axis=1)
-        depth = self.depth.copy()
+        depth = self.depth.copy()  # optical z: "in front of" and "closest" along the view
         return np.where(np.isfinite(depth), depth, np.nanmax(depth) + proxy)
 
     def positions(self) -> np.ndarray:
@@ -77,7 +75,7 @@ def region_geometry(masks: np.ndarray, depth_m: np.ndarray | None = None,
         intrinsics = CameraIntrinsics.from_k(intrinsics)
     count, height, width = masks.shape
     rows_any, cols_any = masks.any(axis=2), masks.any(axis=1)
-    area = masks.reshape(count, -1).sum(axis=1)
+    area = masks.reshape(count, height * width).sum(axis=1)
     box = np.zeros((count, 4), dtype=np.int64)
     centroid = np.full((count, 2), np.nan)
     us, vs = np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64)
