@@ -38,6 +38,9 @@ except ImportError as error:  # pragma: no cover - only without generated messag
     raise ImportError("ros2_zsris.msg is missing: build the package with colcon (or `make setup`)") from error
 
 
+DEPTH_WAIT_S = 1.0  # longest wait of a colour frame for its depth frame before encoding
+
+
 @dataclass
 class PendingCommand:
     index: int
@@ -74,6 +77,7 @@ class ZsrisNode(Node):
         self._image_ready = threading.Condition()
         self._depths: collections.deque = collections.deque(maxlen=30)
         self._camera_info: CameraInfo | None = None
+        self._depth_arrived = threading.Condition()
         self._commands: queue.Queue[PendingCommand | None] = queue.Queue()
         self._command_count = 0
         self._warned: set[str] = set()
@@ -131,12 +135,16 @@ class ZsrisNode(Node):
 
     def _on_depth(self, msg: Image) -> None:
         try:
-            self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
+            with self._depth_arrived:
+                self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
+                self._depth_arrived.notify_all()
         except ZsrisError as error:
             self._warn_once(f"depth:{msg.encoding}", f"dropping depth images: {error}")
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
-        self._camera_info = msg
+        with self._depth_arrived:
+            self._camera_info = msg
+            self._depth_arrived.notify_all()
 
     def _on_command(self, msg: String) -> None:
         with self._image_ready:
@@ -279,12 +287,20 @@ class ZsrisNode(Node):
     def _depth_for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None,
                                                                                    np.ndarray | None]:
         """The depth frame and K that spatial words may use ("closest", "behind"): only when
-        depth is in stamp tolerance and registered to the image; otherwise 2D reasoning."""
-        info = self._camera_info
-        if not self._depths or info is None or (info.height, info.width) != size:
-            return None, None
-        stamp, depth = min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
-        if abs(stamp - stamp_s) > self.settings.depth_max_stamp_diff or depth.shape != size:
+        depth is in stamp tolerance and registered to the image; otherwise 2D reasoning.
+        Once a depth stream is in use, a colour frame waits up to DEPTH_WAIT_S for its depth
+        and camera_info, as an approximate-time synchroniser would (they travel separately)."""
+        def matching():
+            if not self._depths or self._camera_info is None:
+                return None
+            stamp, depth = min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
+            return depth if abs(stamp - stamp_s) <= self.settings.depth_max_stamp_diff else None
+
+        with self._depth_arrived:
+            if self._depths:
+                self._depth_arrived.wait_for(lambda: matching() is not None or not self._running, DEPTH_WAIT_S)
+            depth, info = matching(), self._camera_info
+        if depth is None or info is None or depth.shape != size or (info.height, info.width) != size:
             return None, None
         return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
 

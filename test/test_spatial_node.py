@@ -1,0 +1,103 @@
+"""Spatial words through the real node over DDS with depth and camera_info topics: the embedded
+default answers "the closest <kind>" from the published depth image, and from the picture
+alone when no depth comes."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_node import FRAME_ID, NODE, Harness
+
+from ros2_zsris.core import ZsrisEngine
+from ros2_zsris.evaluation.metrics import score_mask
+from ros2_zsris.tabletop.evaluate import embedded_engine_config
+from ros2_zsris.tabletop.scenes import make_scenes
+
+pytestmark = pytest.mark.ros
+SEED = 4242
+
+
+def find_case(engine: ZsrisEngine):
+    """A scene with exactly two objects of a kind, and a planted depth image that swaps their
+    distances, on which the in-process engine answers both ways right (so the node test below
+    checks the node's depth path, not the tiny model's vision)."""
+    for scene in make_scenes(SEED, 15):
+        for kind, count in Counter(o.kind for o in scene.objects).items():
+            if count != 2:
+                continue
+            a, b = (o for o in scene.objects if o.kind == kind)
+            if abs(a.depth_m - b.depth_m) < 0.1 * min(a.depth_m, b.depth_m):
+                continue
+            near, far = (a, b) if a.depth_m < b.depth_m else (b, a)
+            swapped = scene.depth.copy()
+            swapped[near.mask], swapped[far.mask] = far.depth_m, near.depth_m
+            command = f"the closest {kind}"
+            plain = engine.query(engine.encode_frame(scene.image), command)
+            planted = engine.query(engine.encode_frame(scene.image, swapped, scene.camera_k), command)
+            if _iou(plain.mask, near.mask) > 0.5 and _iou(planted.mask, far.mask) > 0.5:
+                return scene, swapped, command, near, far
+    pytest.fail("no usable scene: the generator or the embedded model changed")
+
+
+def _iou(mask, truth) -> float:
+    return score_mask(mask, truth).iou if mask is not None else 0.0
+
+
+@pytest.fixture(scope="module")
+def spatial_node(tmp_path_factory):
+    os.environ["ROS_DOMAIN_ID"] = str(random.randint(10, 200))
+    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    log = tmp_path_factory.mktemp("spatial_node") / "node.log"
+    args = [NODE, "--ros-args", "-p", "models.clip_model:=zsris-tiny-clip", "-p", "models.clip_weights:=embedded",
+            "-p", "models.device:=cpu", "-p", "command_timeout:=60.0", "-p", "max_frame_age:=30.0",
+            "-p", "depth_max_stamp_diff:=0.01"]
+    with open(log, "w") as handle:
+        process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ))
+    harness = Harness()
+    harness.wait_for_node(process, log)
+    yield harness, log
+    harness.close()
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_closest_uses_the_depth_topic_and_the_picture_without_it(spatial_node):
+    from sensor_msgs.msg import CameraInfo
+    from std_msgs.msg import Header
+
+    harness, log = spatial_node
+    scene, swapped, command, near, far = find_case(ZsrisEngine(embedded_engine_config("cpu")))
+    height, width = scene.image.shape[:2]
+
+    # picture only: what stands lower in the image is closer
+    harness.send_image(scene.image)
+    harness.command(command)
+    (first,) = harness.wait_results(1, timeout=90)
+    assert first.status == "ok", first.message
+    assert first.interpretation == f"target 'the {near.kind}' | closest to the camera"
+    assert _iou(_mask(first), near.mask) > 0.5 and not first.has_point_3d
+
+    # with depth (planted: the two objects' distances swapped) the node must follow the depth
+    stamp = harness.stamp()
+    harness.info_pub.publish(CameraInfo(header=Header(stamp=stamp, frame_id=FRAME_ID), width=width, height=height,
+                                        k=[float(v) for v in scene.camera_k.ravel()]))
+    harness.send_depth(swapped, stamp)
+    harness.send_image(scene.image, stamp=stamp)
+    harness.command(command)
+    second = harness.wait_results(2, timeout=90)[1]
+    assert second.status == "ok", f"{second.message}\n{Path(log).read_text()[-2000:]}"
+    assert _iou(_mask(second), far.mask) > 0.5, "the answer ignored the published depth"
+    assert second.has_point_3d and second.depth_m == pytest.approx(near.depth_m, rel=1e-3)  # far now stands near
+
+
+def _mask(result) -> np.ndarray:
+    return np.frombuffer(bytes(result.mask.data), dtype=np.uint8).reshape(result.mask.height, result.mask.width) > 0
