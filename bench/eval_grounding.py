@@ -93,7 +93,7 @@ def main() -> int:
     started = time.time()
     for label, spatial in (("before (GL-CLIP only)", False), ("after (spatial grounding)", True)):
         config = embedded_engine_config("cpu")
-        config.spatial = spatial
+        config.grounding.spatial = spatial
         engine = ZsrisEngine(config)
         rows[f"{label}, generator wording"] = run(engine, args)
         if HELD_OUT.is_file():

@@ -6,7 +6,7 @@ Public API (small and stable):
     EngineConfig / ModelConfig / ProposalConfig / FusionConfig, Status, ZsrisError
 """
 
-from .config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig
+from .config import EngineConfig, FusionConfig, GroundingConfig, ModelConfig, ProposalConfig
 from .engine import ZsrisEngine
 from .errors import ConfigError, InputError, WeightsError, ZsrisError
 from .results import FrameFeatures, Result, Status
@@ -14,6 +14,7 @@ from .results import FrameFeatures, Result, Status
 __all__ = [
     "ConfigError",
     "EngineConfig",
+    "GroundingConfig",
     "FrameFeatures",
     "FusionConfig",
     "InputError",

@@ -91,13 +91,21 @@ class CommandConfig:
 
 
 @dataclass
+class GroundingConfig:
+    """Spatial words (left, second, closest, next to ...): on = the ranking of core/grounding;
+    off = global-local CLIP on the whole expression, as the paper does."""
+
+    spatial: bool = True
+
+
+@dataclass
 class EngineConfig:
     models: ModelConfig = field(default_factory=ModelConfig)
     proposals: ProposalConfig = field(default_factory=ProposalConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)
     command: CommandConfig = field(default_factory=CommandConfig)
+    grounding: GroundingConfig = field(default_factory=GroundingConfig)
     text_cache_size: int = 256
-    spatial: bool = True  # spatial grounding of where/which/relative-to words; off = GL-CLIP only
 
     def validate(self) -> None:
         self.proposals.validate()

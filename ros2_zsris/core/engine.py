@@ -101,7 +101,7 @@ class ZsrisEngine:
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
-            structure = self._analyse(parsed) if parsed.has_referent and self.config.spatial else None
+            structure = self._analyse(parsed) if parsed.has_referent and self.config.grounding.spatial else None
             if structure is not None and structure.is_spatial:
                 phrase = structure.target.text
             elif parsed.has_referent:

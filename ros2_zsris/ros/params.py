@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
-from ..core.config import CommandConfig, EngineConfig, FusionConfig, ModelConfig, ProposalConfig
+from ..core.config import CommandConfig, EngineConfig, FusionConfig, GroundingConfig, ModelConfig, ProposalConfig
 from ..core.errors import ConfigError
 
 QOS_CHOICES = ("sensor_data", "reliable")
@@ -59,6 +59,7 @@ DESCRIPTIONS = {
     "proposals.backend": "sam or classical (no weights)",
     "command.robot_names": "comma-separated wake words stripped from commands (the robot's name)",
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
+    "grounding.spatial": "rank by spatial words (left, second, closest, next to ...); false = GL-CLIP only",
 }
 
 
@@ -86,11 +87,12 @@ def _read_group(node: Node, prefix: str, record_type):
 def declare_and_read(node: Node) -> tuple[NodeSettings, EngineConfig]:
     """Declare every parameter with its default, then read and validate them."""
     groups = (("", NodeSettings), ("models.", ModelConfig), ("proposals.", ProposalConfig), ("fusion.", FusionConfig),
-              ("command.", CommandConfig))
+              ("command.", CommandConfig), ("grounding.", GroundingConfig))
     for prefix, record_type in groups:
         _declare_group(node, prefix, record_type())
-    settings, models, proposals, fusion, command = (_read_group(node, prefix, t) for prefix, t in groups)
+    settings, models, proposals, fusion, command, grounding = (_read_group(node, prefix, t) for prefix, t in groups)
     settings.validate()
-    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command)
+    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command,
+                                 grounding=grounding)
     engine_config.validate()
     return settings, engine_config
