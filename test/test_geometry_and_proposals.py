@@ -88,3 +88,45 @@ def test_torchvision_nms_works_through_whichever_path_is_active():
     scores = torch.tensor([0.9, 0.8, 0.7])
     assert torchvision.ops.nms(boxes, scores, 0.5).tolist() == [0, 2]
     assert torchvision.ops.batched_nms(boxes, scores, torch.tensor([0, 1, 0]), 0.5).tolist() == [0, 1, 2]
+
+
+def _touching_cube_and_ball():
+    """A red cube (lit front, two shaded faces) touching a blue ball on a grey-brown table."""
+    from PIL import Image, ImageDraw
+
+    from ros2_zsris.tabletop.scenes import draw_object
+
+    canvas = Image.new("RGB", (192, 144), (150, 110, 75))
+    labels = Image.new("I", (192, 144), 0)
+    for value, (kind, cx, fill) in enumerate((("cube", 80, (210, 30, 30)), ("ball", 117, (40, 70, 210))), start=1):
+        shade = tuple(int(c * 0.7) for c in fill)
+        draw_object(ImageDraw.Draw(canvas), kind, cx, 80, 40, fill, shade)
+        draw_object(ImageDraw.Draw(labels), kind, cx, 80, 40, value, value)
+    labels = np.asarray(labels)
+    return np.asarray(canvas), labels == 1, labels == 2
+
+
+def test_classical_proposals_join_a_cubes_shaded_faces_but_not_its_neighbour():
+    from ros2_zsris.core.classical_proposals import ClassicalProposalGenerator, merge_shaded_parts
+
+    image, cube, ball = _touching_cube_and_ball()
+    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60))(image)
+    best = max(_iou(m, cube) for m in proposals.masks)
+    assert best > 0.95, best  # one proposal is the whole cube, shaded faces included
+    assert max(_iou(m, ball) for m in proposals.masks) > 0.95
+    from skimage.segmentation import felzenszwalb
+
+    labels = felzenszwalb(image, scale=100.0, sigma=0.8, min_size=20)
+    merged = merge_shaded_parts(image, labels)
+    assert _largest_share(labels, cube) < 0.8  # the faces are separate regions before ...
+    assert _largest_share(merged, cube) > 0.95  # ... and one region after,
+    region = np.bincount(merged[cube]).argmax()
+    assert (merged[ball] == region).mean() < 0.01  # which does not take in the touching ball
+
+
+def _largest_share(labels: np.ndarray, mask: np.ndarray) -> float:
+    return float(np.bincount(labels[mask]).max() / mask.sum())
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))

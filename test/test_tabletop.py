@@ -21,9 +21,12 @@ from ros2_zsris.embedded import EMBEDDED_MODEL, EMBEDDED_WEIGHTS
 from ros2_zsris.tabletop.evaluate import HELD_OUT_SEED, embedded_engine_config, evaluate, tabletop_frames
 from ros2_zsris.tabletop.scenes import COLOURS, EXPRESSION_TYPES, KINDS, make_scenes
 
-# Floors sit below the measured values (bench/TABLETOP.md) by a margin for platform noise.
-KIND_COLOUR_FLOOR = 0.80
-ALL_TYPES_FLOOR = 0.55
+# Floors sit below the measured values (bench/TABLETOP.md, bench/GROUNDING.md) by a margin for
+# platform noise and the smaller sample.
+KIND_COLOUR_FLOOR = 0.85
+ALL_TYPES_FLOOR = 0.75
+SPATIAL_FLOOR = 0.75  # size, position, distance, ordinal, relation, comparative together
+SPATIAL_TYPES = ("size", "position", "distance", "ordinal", "relation", "comparative")
 EVAL = shutil.which("zsris-eval-bag") or str(Path(sys.executable).parent / "zsris-eval-bag")
 
 
@@ -64,9 +67,26 @@ def embedded_engine():
 
 
 def test_accuracy_floor_through_the_core(embedded_engine):
-    row = evaluate(embedded_engine, 40)[(None, None)]
-    assert row["kind+colour"] >= KIND_COLOUR_FLOOR, row
-    assert row["all"] >= ALL_TYPES_FLOOR, row
+    """One pass, each frame encoded once, each expression asked with the spatial stage on and
+    off: the floor holds with it, and the spatial types fall far below without it."""
+    hits = {True: {}, False: {}}
+    for scene in make_scenes(HELD_OUT_SEED, 30):
+        features = embedded_engine.encode_frame(scene.image)
+        for referral in scene.referrals:
+            truth = scene.objects[referral.target].mask
+            for spatial in (True, False):
+                embedded_engine.config.grounding.spatial = spatial
+                result = embedded_engine.query(features, referral.expression)
+                hit = result.mask is not None and (result.mask & truth).sum() / (result.mask | truth).sum() > 0.5
+                hits[spatial].setdefault(referral.kind, []).append(hit)
+    embedded_engine.config.grounding.spatial = True
+    on, off = ({kind: np.mean(v) for kind, v in hits[s].items()} for s in (True, False))
+    spatial_on = np.mean([h for t in SPATIAL_TYPES for h in hits[True][t]])
+    spatial_off = np.mean([h for t in SPATIAL_TYPES for h in hits[False][t]])
+    assert np.mean(hits[True]["kind"] + hits[True]["colour"]) >= KIND_COLOUR_FLOOR, on
+    assert np.mean([h for v in hits[True].values() for h in v]) >= ALL_TYPES_FLOOR, on
+    assert spatial_on >= SPATIAL_FLOOR, on
+    assert spatial_off < SPATIAL_FLOOR - 0.2, off  # the floor measures the spatial stage
 
 
 def test_the_floor_is_not_reachable_without_training(embedded_engine, tmp_path):
@@ -77,9 +97,7 @@ def test_the_floor_is_not_reachable_without_training(embedded_engine, tmp_path):
     path = tmp_path / "random.pt"
     torch.manual_seed(0)
     torch.save(open_clip.create_model(EMBEDDED_MODEL, pretrained=None).state_dict(), path)
-    config = embedded_engine_config("cpu")
-    config.models.clip_weights = str(path)
-    row = evaluate(ZsrisEngine(config), 20)[(None, None)]
+    row = evaluate(ZsrisEngine(embedded_engine_config("cpu", clip_weights=str(path))), 20)[(None, None)]
     assert row["kind+colour"] < KIND_COLOUR_FLOOR - 0.2, row
 
 

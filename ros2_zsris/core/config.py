@@ -114,13 +114,14 @@ class EngineConfig:
                "use 0 (off) or a positive number of cached command encodings")
 
 
-def apply_embedded_settings(config: EngineConfig) -> list[str]:
-    """With the embedded weights, settings still at their general default take the embedded
-    model's values (ros2_zsris/embedded: EMBEDDED_SETTINGS); what the user set is kept.
+def apply_embedded_settings(config: EngineConfig, force: bool = False) -> list[str]:
+    """With the embedded weights (or ``force``: the embedded model's architecture with other
+    weights, e.g. a random-weight control), settings still at their general default take the
+    embedded model's values (ros2_zsris/embedded: EMBEDDED_SETTINGS); what the user set is kept.
     Returns 'section.name=value' for each setting changed, for the log."""
     from ..embedded import EMBEDDED_SETTINGS
 
-    if config.models.clip_weights != "embedded":
+    if config.models.clip_weights != "embedded" and not force:
         return []
     changed = []
     defaults = EngineConfig()

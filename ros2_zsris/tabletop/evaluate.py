@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..core.config import EngineConfig, ModelConfig
+from ..core.config import EngineConfig, ModelConfig, apply_embedded_settings
 from ..embedded import EMBEDDED_MODEL
 from ..evaluation.datasets_to_bag import LabelledFrame
 from ..evaluation.metrics import score_mask
@@ -20,9 +20,12 @@ from .scenes import make_scenes
 HELD_OUT_SEED = 20261123  # never used for training (training uses seeds 0..)
 
 
-def embedded_engine_config(device: str = "auto") -> EngineConfig:
-    """The embedded default; the engine applies its settings (embedded.EMBEDDED_SETTINGS)."""
-    return EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded", device=device))
+def embedded_engine_config(device: str = "auto", clip_weights: str = "embedded") -> EngineConfig:
+    """The embedded default's settings (embedded.EMBEDDED_SETTINGS), also with other weights of
+    its architecture (controls)."""
+    config = EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights=clip_weights, device=device))
+    apply_embedded_settings(config, force=True)
+    return config
 
 
 def evaluate(engine, scenes: int, seed: int = HELD_OUT_SEED, alphas=(None,), betas=(None,), *,
