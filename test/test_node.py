@@ -18,7 +18,7 @@ from conftest import read_rgb
 from ros2_zsris.core.geometry import CameraIntrinsics, back_project
 
 pytestmark = pytest.mark.ros
-NODE = shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
+NODE = os.environ.get("ZSRIS_NODE") or shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
 FRAME_ID = "camera_color_optical_frame"
 K = [300.0, 0.0, 250.0, 0.0, 310.0, 120.0, 0.0, 0.0, 1.0]
 COMMAND_TIMEOUT = 2.0
