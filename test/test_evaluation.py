@@ -192,7 +192,7 @@ def test_official_refcoco_layout_to_bag(tmp_path):
     (frame,) = frames_from_refcoco(root, "refcoco", "unc", "val")
     assert [e for e, _ in frame.expressions] == ["left box", "the box", "crowd"]
     box = frame.expressions[0][1]
-    assert box[2:13, 2:13].all() and box.sum() == 11 * 11  # PIL fills the polygon with its edges
+    assert box[2:12, 2:12].all() and box.sum() == 10 * 10  # pycocotools: pixel centres inside the polygon
     assert frame.expressions[2][1][:, 25:].all() and frame.expressions[2][1].sum() == 100
     counts = write_frames_bag([frame], tmp_path / "bag", "sqlite3")
     assert counts == {"frames": 1, "commands": 3}
