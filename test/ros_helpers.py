@@ -21,10 +21,12 @@ _held: list = []  # lock files kept open for the life of the test process
 
 def free_domain_id() -> int:
     """A ROS_DOMAIN_ID no other test process on this machine holds (an flock per id), so
-    parallel test runs never see each other's nodes."""
-    ids = list(range(1, 101))
-    random.shuffle(ids)
-    for domain in ids:
+    parallel test runs never see each other's nodes. Ids 201..232 (the top of the valid range)
+    come first: tools that pick a random domain use lower ones (the demo: 100..200)."""
+    top, rest = list(range(201, 233)), list(range(1, 201))
+    random.shuffle(top)
+    random.shuffle(rest)
+    for domain in top + rest:
         handle = open(Path(tempfile.gettempdir()) / f"zsris_ros_domain_{domain}.lock", "w")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -33,7 +35,7 @@ def free_domain_id() -> int:
             continue
         _held.append(handle)
         return domain
-    raise RuntimeError("no free ROS domain id in 1..100")
+    raise RuntimeError("no free ROS domain id in 1..232")
 
 
 def ros_environment(domain: int) -> dict:
