@@ -21,9 +21,10 @@ _held: list = []  # lock files kept open for the life of the test process
 
 def free_domain_id() -> int:
     """A ROS_DOMAIN_ID no other test process on this machine holds (an flock per id), so
-    parallel test runs never see each other's nodes. Ids 201..232 (the top of the valid range)
-    come first: tools that pick a random domain use lower ones (the demo: 100..200)."""
-    top, rest = list(range(201, 233)), list(range(1, 201))
+    parallel test runs never see each other's nodes. Only ids whose ports stay clear of Linux's
+    ephemeral range (0..101, 215..232; ROS 2 docs); 215..232 first, away from tools that pick a
+    random low domain."""
+    top, rest = list(range(215, 233)), list(range(1, 102))
     random.shuffle(top)
     random.shuffle(rest)
     for domain in top + rest:
@@ -35,7 +36,7 @@ def free_domain_id() -> int:
             continue
         _held.append(handle)
         return domain
-    raise RuntimeError("no free ROS domain id in 1..232")
+    raise RuntimeError("no free ROS domain id (1..101, 215..232)")
 
 
 def ros_environment(domain: int) -> dict:
