@@ -3,40 +3,16 @@ on conditions (matched endpoints, the node's own messages), never on sleeps."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import random
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from ros2_zsris.ros.dds import use_large_data_profile
+from ros2_zsris.ros.dds import free_domain_id, use_large_data_profile
 
 NODE = os.environ.get("ZSRIS_NODE") or shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
-_held: list = []  # lock files kept open for the life of the test process
-
-
-def free_domain_id() -> int:
-    """A ROS_DOMAIN_ID no other test process on this machine holds (an flock per id), so
-    parallel test runs never see each other's nodes. Only ids whose ports stay clear of Linux's
-    ephemeral range (0..101, 215..232; ROS 2 docs); 215..232 first, away from tools that pick a
-    random low domain."""
-    top, rest = list(range(215, 233)), list(range(1, 102))
-    random.shuffle(top)
-    random.shuffle(rest)
-    for domain in top + rest:
-        handle = open(Path(tempfile.gettempdir()) / f"zsris_ros_domain_{domain}.lock", "w")  # noqa: SIM115
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        _held.append(handle)
-        return domain
-    raise RuntimeError("no free ROS domain id (1..101, 215..232)")
 
 
 def ros_environment(domain: int) -> dict:
@@ -95,3 +71,6 @@ class Harness:
         self.executor.shutdown()
         self.node.destroy_node()
         self.context.try_shutdown()
+
+
+__all__ = ["NODE", "Harness", "free_domain_id", "ros_environment", "wait_until"]
