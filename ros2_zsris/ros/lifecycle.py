@@ -10,6 +10,7 @@ with status error). cleanup: free the models (and GPU memory).
 from __future__ import annotations
 
 import gc
+import time
 
 from rclpy.lifecycle import State, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
@@ -62,6 +63,7 @@ class LifecycleCallbacks:
                                      callback_group=self._inputs),
             self.create_subscription(String, "command", self._on_command, 50, callback_group=self._command_group),
         ]
+        self._last_image_s = time.monotonic()  # the no-image warning counts from activation
         self.get_logger().info(f"active: images from {image_sub.topic_name} ({self.settings.image_qos})")
         return super().on_activate(state)
 
