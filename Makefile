@@ -8,9 +8,9 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 DEPS := $(VENV)/.deps.stamp
 PKG := $(VENV)/.pkg.stamp
-SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' -o -name '*.json' -o -name '*.md' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml
+SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' -o -name '*.json' -o -name '*.md' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml config/fastdds_large_data.xml
 
-.PHONY: setup test demo lint bench clean
+.PHONY: setup test pytest demo lint bench clean
 
 setup: $(PKG)
 
@@ -21,18 +21,28 @@ $(DEPS): requirements/*.txt
 	$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt $(QUIET_PIP)
 	touch $@
 
-# pip replaces the whole installed ros2_zsris/ directory, so the rosidl-generated
-# ros2_zsris.msg is (re)installed into it after every pip install (incremental, ~1 s).
-$(PKG): $(DEPS) $(SOURCES) msg/*.msg CMakeLists.txt package.xml scripts/build_msgs.sh
+# pip installs the console scripts (zsris-demo, ...); then colcon builds the package
+# (CMakeLists.txt) into the venv's prefix, which becomes the one install space every process
+# loads the interface libraries from (see scripts/colcon_build.sh). pip replaces the whole
+# installed ros2_zsris/ directory, so colcon runs after every pip install (incremental).
+$(PKG): $(DEPS) $(SOURCES) msg/*.msg srv/*.srv CMakeLists.txt package.xml scripts/colcon_build.sh requirements/colcon.txt
 	rm -rf build/lib build/bdist*
+	mkdir -p build
 	$(PIP) install --no-deps --no-build-isolation . $(QUIET_PIP)
-	scripts/build_msgs.sh $(VENV)
+	scripts/colcon_build.sh $(VENV) build > build/colcon-build.log 2>&1 || { tail -40 build/colcon-build.log; exit 1; }
+	tail -1 build/colcon-build.log
 	touch $@
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The suite runs through `colcon test` (ctest -> ament_add_pytest_test), with the node started
+# from the install space; PYTEST_ARGS reach pytest through PYTEST_ADDOPTS.
 test: setup lint
+	PYTEST_ADDOPTS="$(PYTEST_ARGS)" scripts/colcon_build.sh $(VENV) test
+
+# Plain pytest in the venv, for quick runs while developing: make pytest PYTEST_ARGS="-k node".
+pytest: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 demo: setup

@@ -27,7 +27,7 @@ setup(
         ("share/ament_index/resource_index/packages", ["resource/ros2_zsris"]),
         ("share/ros2_zsris", ["package.xml"]),
         ("share/ros2_zsris/launch", ["launch/zsris.launch.py"]),
-        ("share/ros2_zsris/config", ["config/zsris.yaml"]),
+        ("share/ros2_zsris/config", ["config/zsris.yaml", "config/fastdds_large_data.xml"]),
     ],
     entry_points={
         "console_scripts": [

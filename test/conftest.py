@@ -19,6 +19,9 @@ REFCOCO = Path(os.environ.get("ZSRIS_REFCOCO", REPO.parent / "shared" / "data" /
 
 
 def pytest_configure(config):
+    from ros2_zsris.ros.dds import use_large_data_profile
+
+    use_large_data_profile()  # before any participant exists: Fast DDS reads it once per process
     torch.manual_seed(0)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
 

@@ -145,13 +145,12 @@ def test_offline_mode_runs_the_core_on_the_bag(tmp_path, vit_b32_openai, refcoco
 @pytest.mark.ros
 @pytest.mark.parametrize("mode", ["paced", "realtime"])
 def test_replay_through_the_node_over_dds(tmp_path, mode, vit_b32_openai, refcoco_samples):
-    import os
-    import random
+    from ros_helpers import free_domain_id, ros_environment
 
     refs = refcoco_samples[0].image_path.parents[1] / "refs.jsonl"
     subprocess.run([MAKE, str(tmp_path / "bag"), "--refs-jsonl", str(refs), "--limit", "3", "--storage", "sqlite3",
                     "--period", "3.0"], check=True, capture_output=True, timeout=120)
-    env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(10, 200)), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
+    env = ros_environment(free_domain_id())
     done = subprocess.run([EVAL, str(tmp_path / "bag"), "--mode", mode, "--out", str(tmp_path / "report"),
                            "--clip-weights", str(vit_b32_openai), "--proposals", "classical", "--min-area", "500",
                            "--device", "cpu", "--timeout", "60", "--no-progress"],
@@ -193,9 +192,20 @@ def test_official_refcoco_layout_to_bag(tmp_path):
     (frame,) = frames_from_refcoco(root, "refcoco", "unc", "val")
     assert [e for e, _ in frame.expressions] == ["left box", "the box", "crowd"]
     box = frame.expressions[0][1]
-    assert box[2:13, 2:13].all() and box.sum() == 11 * 11  # PIL fills the polygon with its edges
+    assert box[2:12, 2:12].all() and box.sum() == 10 * 10  # pycocotools: pixel centres inside the polygon
     assert frame.expressions[2][1][:, 25:].all() and frame.expressions[2][1].sum() == 100
     counts = write_frames_bag([frame], tmp_path / "bag", "sqlite3")
     assert counts == {"frames": 1, "commands": 3}
     with pytest.raises(FileNotFoundError, match="official refcoco\\+ download layout"):
         next(frames_from_refcoco(root, "refcoco+", "unc", "val"))
+
+
+def test_refcoco_polygons_rasterised_as_coco_defines_them():
+    """pycocotools' rule: a pixel belongs to the polygon by its centre; the 1..8 x 1..6 square
+    covers 7x5 pixels (a PIL outline fill would give 8x6) and a crowd RLE decodes column-major."""
+    from ros2_zsris.evaluation.datasets_to_bag import annotation_mask
+
+    mask = annotation_mask({"segmentation": [[1, 1, 8, 1, 8, 6, 1, 6]]}, 10, 10)
+    assert mask.sum() == 35 and mask[1:6, 1:8].all()
+    crowd = annotation_mask({"segmentation": {"size": [2, 5], "counts": [3, 5, 2]}}, 2, 5)
+    np.testing.assert_array_equal(crowd, [[0, 0, 1, 1, 0], [0, 1, 1, 1, 0]])

@@ -5,14 +5,14 @@ alone when no depth comes."""
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_node import FRAME_ID, NODE, Harness
+from ros_helpers import NODE, free_domain_id, ros_environment
+from test_node import FRAME_ID, Harness
 
 from ros2_zsris.core import ZsrisEngine
 from ros2_zsris.evaluation.metrics import score_mask
@@ -51,14 +51,14 @@ def _iou(mask, truth) -> float:
 
 @pytest.fixture(scope="module")
 def spatial_node(tmp_path_factory):
-    os.environ["ROS_DOMAIN_ID"] = str(random.randint(10, 200))
-    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    env = ros_environment(free_domain_id())
+    os.environ.update(env)  # the harness uses this process's global context
     log = tmp_path_factory.mktemp("spatial_node") / "node.log"
     args = [NODE, "--ros-args", "-p", "models.clip_model:=zsris-tiny-clip", "-p", "models.clip_weights:=embedded",
             "-p", "models.device:=cpu", "-p", "command_timeout:=60.0", "-p", "max_frame_age:=30.0",
             "-p", "depth_max_stamp_diff:=0.01"]
     with open(log, "w") as handle:
-        process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=dict(os.environ))
+        process = subprocess.Popen(args, stdout=handle, stderr=subprocess.STDOUT, env=env)
     harness = Harness()
     harness.wait_for_node(process, log)
     yield harness, log

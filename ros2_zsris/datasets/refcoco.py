@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from pycocotools import mask as coco_mask
 
 
 @dataclass
@@ -40,36 +41,12 @@ def load_refs_jsonl(path: str | Path) -> list[RefSample]:
 
 
 def decode_coco_rle(rle: dict) -> np.ndarray:
-    """COCO RLE ({"size": [H, W], "counts": str | list}) -> (H, W) bool mask."""
+    """COCO RLE ({"size": [H, W], "counts": str | list}) -> (H, W) bool mask, by pycocotools
+    (the dataset's own definition)."""
     height, width = rle["size"]
     counts = rle["counts"]
-    if isinstance(counts, str):
-        counts = _counts_from_string(counts)
-    flat = np.zeros(height * width, dtype=bool)
-    position, value = 0, False
-    for run in counts:
-        if value:
-            flat[position:position + run] = True
-        position += run
-        value = not value
-    return flat.reshape((width, height)).T  # COCO stores masks column-major
-
-
-def _counts_from_string(text: str) -> list[int]:
-    """pycocotools' compressed counts: 5-bit groups, sign bit, deltas from two runs back."""
-    counts: list[int] = []
-    pos = 0
-    while pos < len(text):
-        value, shift, more = 0, 0, True
-        while more:
-            char = ord(text[pos]) - 48
-            value |= (char & 0x1F) << (5 * shift)
-            more = bool(char & 0x20)
-            pos += 1
-            shift += 1
-            if not more and char & 0x10:
-                value |= -1 << (5 * shift)
-        if len(counts) > 2:
-            value += counts[-2]
-        counts.append(value)
-    return counts
+    if isinstance(counts, list):  # uncompressed RLE (crowd annotations)
+        encoded = coco_mask.frPyObjects({"size": [height, width], "counts": counts}, height, width)
+    else:
+        encoded = {"size": [height, width], "counts": counts.encode() if isinstance(counts, str) else counts}
+    return coco_mask.decode(encoded).astype(bool)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
+from pycocotools import mask as coco_mask
 
 from ..datasets.refcoco import decode_coco_rle, load_refs_jsonl
 from .bag_io import BagWriter, Topics
@@ -72,17 +73,15 @@ def frames_from_refcoco(root: Path, dataset: str = "refcoco", split_by: str = "u
 
 
 def annotation_mask(annotation: dict, height: int, width: int) -> np.ndarray:
-    """COCO segmentation (polygons, or RLE for crowds) -> bool mask. Polygons are filled with
-    PIL, which can differ from pycocotools by a pixel along edges."""
+    """COCO segmentation (polygons, or RLE for crowds) -> bool mask, rasterised by pycocotools
+    as the dataset defines it (a PIL polygon fill differs, badly on small parts)."""
     segmentation = annotation["segmentation"]
     if isinstance(segmentation, dict):
         return decode_coco_rle(segmentation)
-    canvas = Image.new("L", (width, height), 0)
-    draw = ImageDraw.Draw(canvas)
-    for polygon in segmentation:
-        if len(polygon) >= 6:
-            draw.polygon([(polygon[i], polygon[i + 1]) for i in range(0, len(polygon), 2)], fill=1)
-    return np.asarray(canvas, dtype=bool)
+    polygons = [polygon for polygon in segmentation if len(polygon) >= 6]
+    if not polygons:
+        return np.zeros((height, width), dtype=bool)
+    return coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects(polygons, height, width))).astype(bool)
 
 
 def write_frames_bag(frames: Iterable[LabelledFrame], path: Path, storage: str = "mcap",

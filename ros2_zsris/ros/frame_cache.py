@@ -49,3 +49,8 @@ class FrameCache:
         if self._frames and self._frames[-1].stamp_s >= not_before_s:
             return self._frames[-1]
         return None
+
+    def clear(self) -> None:
+        """Forget every frame (lifecycle cleanup: the features belong to the unloaded models)."""
+        with self._changed:
+            self._frames.clear()

@@ -17,20 +17,27 @@ from dataclasses import dataclass
 
 import numpy as np
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
-from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
-from sensor_msgs.msg import CameraInfo, Image
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header, String
+from visualization_msgs.msg import MarkerArray
 
 from ..core import Result, Status, ZsrisEngine, ZsrisError
+from ..core.config import FusionConfig
 from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
 from ..core.overlay import draw_overlay
-from .conversions import UnsupportedEncoding, depth_to_array, fill_image, image_to_rgb
+from .conversions import UnsupportedEncoding, compressed_to_rgb, depth_to_array, fill_image, image_to_rgb
+from .dds import use_large_data_profile
+from .diagnostics import Health, health_status
 from .frame_cache import EncodedFrame, FrameCache
-from .params import declare_and_read
+from .lifecycle import LifecycleCallbacks
+from .markers import result_markers
+from .params import NodeParameters, NodeSettings, apply_runtime
+from .service import SegmentService
 
 try:
     from ros2_zsris.msg import ZsrisResult
@@ -61,17 +68,18 @@ def stamp_seconds(stamp) -> float:
     return float(stamp.sec) + float(stamp.nanosec) * 1e-9
 
 
-class ZsrisNode(Node):
-    def __init__(self, engine: ZsrisEngine | None = None):
-        super().__init__("zsris_node")
-        self.settings, engine_config = declare_and_read(self)
-        self.engine = engine or ZsrisEngine(engine_config)
-        self.get_logger().info(
-            f"models: CLIP {engine_config.models.clip_model} ({engine_config.models.clip_weights}), "
-            f"proposals {engine_config.proposals.backend}, device {self.engine.device}")
-        if self.engine.embedded_settings:
-            settings = ", ".join(self.engine.embedded_settings)
-            self.get_logger().info(f"embedded default: using its own settings {settings}")
+class ZsrisNode(LifecycleCallbacks, LifecycleNode):
+    """Lifecycle node: configure loads the models, activate subscribes, deactivate stops
+    answering, cleanup frees the models (see lifecycle.py). ``autostart`` does both at start."""
+
+    def __init__(self, engine: ZsrisEngine | None = None, node_name: str = "zsris_node"):
+        super().__init__(node_name)
+        self._engine_override = engine
+        self.engine: ZsrisEngine | None = None
+        self.config_error = ""
+        self.params = NodeParameters(self, self._is_configured, self._on_parameters_changed)
+        self.settings = NodeSettings()
+        self.settings.frame_cache_size = int(self.get_parameter("frame_cache_size").value)
         self.frames = FrameCache(self.settings.frame_cache_size)
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()
@@ -83,6 +91,7 @@ class ZsrisNode(Node):
         self._warned: set[str] = set()
         self._last_image_s = time.monotonic()
         self._newest_received_s = 0.0
+        self._last_status = ""
         self.stats = collections.Counter()
         self._running = True
         self._make_interfaces()
@@ -90,30 +99,38 @@ class ZsrisNode(Node):
                          threading.Thread(target=self._answer_loop, name="zsris-answer", daemon=True)]
         for thread in self._threads:
             thread.start()
+        if bool(self.get_parameter("autostart").value) and self.trigger_configure() == TransitionCallbackReturn.SUCCESS:
+            self.trigger_activate()
 
     # ------------------------------------------------------------------ wiring
     def _make_interfaces(self) -> None:
-        sensor_qos = qos_profile_sensor_data if self.settings.image_qos == "sensor_data" else QoSProfile(
-            depth=5, reliability=ReliabilityPolicy.RELIABLE)
-        inputs = MutuallyExclusiveCallbackGroup()
-        commands = MutuallyExclusiveCallbackGroup()
-        self.create_subscription(Image, "image", self._on_image, sensor_qos, callback_group=inputs)
-        self.create_subscription(Image, "depth", self._on_depth, sensor_qos, callback_group=inputs)
-        self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, sensor_qos, callback_group=inputs)
-        self.create_subscription(String, "command", self._on_command, 50, callback_group=commands)
-        self.mask_pub = self.create_publisher(Image, "~/mask", 10)
-        self.centroid_pub = self.create_publisher(PointStamped, "~/centroid", 10)
-        self.centroid_px_pub = self.create_publisher(PointStamped, "~/centroid_px", 10)
+        """Outputs and services that live as long as the node; subscriptions come and go with
+        activate/deactivate (lifecycle.py). ~/result is a plain publisher: every command that
+        reached the node is answered, even one still queued when the node is deactivated."""
+        self._inputs = MutuallyExclusiveCallbackGroup()
+        self._command_group = MutuallyExclusiveCallbackGroup()
+        self._subscriptions_active: list = []
+        self.mask_pub = self.create_lifecycle_publisher(Image, "~/mask", 10)
+        self.centroid_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid", 10)
+        self.centroid_px_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid_px", 10)
         self.result_pub = self.create_publisher(ZsrisResult, "~/result", 50)
-        self.overlay_pub = self.create_publisher(Image, "~/overlay", 2)
-        self.encoded_pub = self.create_publisher(Header, "~/frame_encoded", 10)
-        self.create_timer(1.0, self._watchdog, callback_group=inputs)
+        self.overlay_pub = self.create_lifecycle_publisher(Image, "~/overlay", 2)
+        self.encoded_pub = self.create_lifecycle_publisher(Header, "~/frame_encoded", 10)
+        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "~/markers", 10)
+        self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.segment_service = SegmentService(self)
+        self.create_timer(1.0, self._watchdog, callback_group=self._inputs)
+        self.create_timer(1.0, self._publish_diagnostics, callback_group=MutuallyExclusiveCallbackGroup())
 
     # ------------------------------------------------------------------ callbacks (never block)
-    def _on_image(self, msg: Image) -> None:
+    def _on_compressed_image(self, msg: CompressedImage) -> None:
+        self._on_image(msg, compressed_to_rgb)
+
+    def _on_image(self, msg: Image, convert=image_to_rgb) -> None:
         self._last_image_s = time.monotonic()
+        self.stats["images_received"] += 1
         try:
-            rgb = image_to_rgb(msg)
+            rgb = convert(msg)
         except UnsupportedEncoding as error:
             self._warn_once(f"encoding:{msg.encoding}", f"dropping images: {error}")
             self.stats["images_rejected"] += 1
@@ -159,6 +176,8 @@ class ZsrisNode(Node):
         self._commands.put(pending)
 
     def _watchdog(self) -> None:
+        if not self.is_active:
+            return
         silent = time.monotonic() - self._last_image_s
         if silent > self.settings.no_image_warning_period:
             topic = self.resolve_topic_name("image")
@@ -166,7 +185,7 @@ class ZsrisNode(Node):
                 f"no image received on {topic} for {silent:.0f} s: is the camera running, and does its QoS "
                 f"match image_qos='{self.settings.image_qos}'? (a reliable subscriber gets nothing from a "
                 "best-effort camera; with best effort, frames over ~0.5 MB such as 640x480 rgb8 can be lost "
-                "by Fast DDS: try image_qos:=reliable)",
+                "by Fast DDS unless the camera driver loads config/fastdds_large_data.xml, see README)",
                 throttle_duration_sec=max(self.settings.no_image_warning_period, 1.0))
 
     # ------------------------------------------------------------------ workers
@@ -178,8 +197,11 @@ class ZsrisNode(Node):
             if item is None:
                 continue
             header, rgb, stamp_s = item
+            engine = self.engine
+            if engine is None:  # cleaned up while the frame waited
+                continue
             try:
-                features = self.engine.encode_frame(rgb, *self._depth_for_encoding(stamp_s, rgb.shape[:2]))
+                features = engine.encode_frame(rgb, *self._depth_for_encoding(stamp_s, rgb.shape[:2]))
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
                 self.get_logger().error(f"frame encoding failed: {error}")
                 self.stats["frames_failed"] += 1
@@ -206,6 +228,11 @@ class ZsrisNode(Node):
         if pending.rejected:
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=pending.rejected), None)
             return
+        engine = self.engine
+        if engine is None or not self.is_active:
+            self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=(
+                f"node is {self.lifecycle_state} (lifecycle): command not processed; activate the node")), None)
+            return
         # The command refers to what the camera showed when it was spoken: if that frame is
         # still being encoded, wait for it rather than answer on an older one.
         not_before = max(pending.arrival_s - self.settings.max_frame_age, pending.newest_received_s)
@@ -216,11 +243,29 @@ class ZsrisNode(Node):
                 f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "
                 f"arrived within command_timeout={self.settings.command_timeout:.2f} s")), None)
             return
-        result = self.engine.query(frame.features, pending.text)
+        result = engine.query(frame.features, pending.text)
         self._publish_result(pending, result, frame)
 
     # ------------------------------------------------------------------ output
     def _publish_result(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> None:
+        msg = self.result_message(pending, result, frame)
+        self.result_pub.publish(msg)
+        self.stats[f"status_{result.status.value}"] += 1
+        self._last_status = result.status.value
+        if result.status is Status.OK and frame is not None:
+            self.mask_pub.publish(msg.mask)
+            self.centroid_px_pub.publish(PointStamped(header=msg.header, point=msg.centroid_px))
+            if msg.has_point_3d:
+                self.centroid_pub.publish(PointStamped(header=msg.header, point=msg.point_3d))
+            self.markers_pub.publish(result_markers(msg))
+            if self.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
+                overlay = Image()
+                anchors = [frame.features.masks[i] for i in result.anchor_indices]
+                fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", msg.header)
+                self.overlay_pub.publish(overlay)
+
+    def result_message(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> ZsrisResult:
+        """The ZsrisResult for one answer (topic and service alike)."""
         header = frame.header if frame else Header(stamp=self.get_clock().now().to_msg(), frame_id="")
         msg = ZsrisResult(header=header, command_index=pending.index, command=pending.text,
                           action=result.action, expression=result.expression, target_phrase=result.target_phrase,
@@ -233,18 +278,7 @@ class ZsrisNode(Node):
         msg.timing_ms = [float(v) for v in result.timings_ms.values()]
         if frame is not None and result.mask is not None:
             self._fill_geometry(msg, result, frame)
-        self.result_pub.publish(msg)
-        self.stats[f"status_{result.status.value}"] += 1
-        if result.status is Status.OK and frame is not None:
-            self.mask_pub.publish(msg.mask)
-            self.centroid_px_pub.publish(PointStamped(header=header, point=msg.centroid_px))
-            if msg.has_point_3d:
-                self.centroid_pub.publish(PointStamped(header=header, point=msg.point_3d))
-            if self.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
-                overlay = Image()
-                anchors = [frame.features.masks[i] for i in result.anchor_indices]
-                fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", header)
-                self.overlay_pub.publish(overlay)
+        return msg
 
     def _fill_geometry(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
         fill_image(msg.mask, result.mask.astype(np.uint8) * 255, "mono8", frame.header)
@@ -309,6 +343,49 @@ class ZsrisNode(Node):
             self._warned.add(key)
             self.get_logger().warning(text)
 
+    # ------------------------------------------------------------------ state, parameters, health
+    @property
+    def lifecycle_state(self) -> str:
+        return self._state_machine.current_state[1]
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifecycle_state == "active"
+
+    def _is_configured(self) -> bool:
+        return self.engine is not None
+
+    def _on_parameters_changed(self, changes: dict) -> None:
+        """Run-time changes were validated by NodeParameters; apply them to the live records."""
+        engine = self.engine
+        # unconfigured: fusion values are read from the parameters at the next configure
+        apply_runtime(self.settings, engine.config.fusion if engine is not None else FusionConfig(), changes)
+        self.get_logger().info("parameters changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+
+    def _publish_diagnostics(self) -> None:
+        newest = self.frames.wait_for(float("-inf"), 0.0)
+        with self._image_ready:
+            newest_received = self._newest_received_s
+        engine = self.engine
+        models = (f"CLIP {engine.config.models.clip_model} ({engine.config.models.clip_weights or 'default'}), "
+                  f"proposals {engine.config.proposals.backend}") if engine else "not loaded"
+        answered = sum(v for k, v in self.stats.items() if k.startswith("status_"))
+        health = Health(
+            state=self.lifecycle_state, models_loaded=engine is not None, models=models,
+            device=str(engine.device) if engine else "", images_received=self.stats["images_received"],
+            images_rejected=self.stats["images_rejected"], frames_encoded=self.stats["frames_encoded"],
+            frames_superseded=self.stats["images_superseded"], frames_failed=self.stats["frames_failed"],
+            encode_ms=newest.features.timings_ms.get("encode_total", math.nan) if newest else math.nan,
+            commands_received=self._command_count, commands_answered=answered,
+            commands_pending=self._commands.qsize(), last_status=self._last_status,
+            seconds_since_image=time.monotonic() - self._last_image_s,
+            encode_lag_s=(newest_received - newest.stamp_s) if newest else 0.0,
+            no_image_warning_period=self.settings.no_image_warning_period,
+            max_frame_age=self.settings.max_frame_age, config_error=self.config_error)
+        status = health_status(f"{self.get_fully_qualified_name()}: zsris", health)
+        self.diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
+                                                     status=[status]))
+
     def shutdown(self) -> None:
         self._running = False
         self._commands.put(None)
@@ -319,15 +396,10 @@ class ZsrisNode(Node):
 
 
 def main(argv: list[str] | None = None) -> int:
+    use_large_data_profile()  # before rclpy.init creates the participant, unless the user set one
     rclpy.init(args=argv if argv is not None else sys.argv)
-    node = None
-    try:
-        node = ZsrisNode()
-    except ZsrisError as error:
-        print(f"zsris_node: cannot start: {error}", file=sys.stderr)
-        rclpy.try_shutdown()
-        return 2
-    executor = MultiThreadedExecutor(num_threads=3)
+    node = ZsrisNode()
+    executor = MultiThreadedExecutor(num_threads=4)
     executor.add_node(node)
     try:
         executor.spin()

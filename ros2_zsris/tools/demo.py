@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ def embedded_demo() -> int:
 
     from ..embedded import EMBEDDED_MODEL
     from ..evaluation.datasets_to_bag import write_frames_bag
+    from ..ros.dds import free_domain_id
     from ..tabletop.evaluate import HELD_OUT_SEED, tabletop_frames
     from .eval_bag import main as eval_bag
 
@@ -43,7 +43,7 @@ def embedded_demo() -> int:
     counts = write_frames_bag(tabletop_frames(HELD_OUT_SEED + 7, 4), OUT / "tabletop_bag", "mcap")
     print(f"zsris demo: wrote {OUT / 'tabletop_bag'} ({counts['frames']} scenes, {counts['commands']} commands); "
           "replaying it through zsris_node over DDS ...", flush=True)
-    os.environ.setdefault("ROS_DOMAIN_ID", str(random.randint(100, 200)))
+    os.environ.setdefault("ROS_DOMAIN_ID", str(free_domain_id()))
     os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
     code = eval_bag([str(OUT / "tabletop_bag"), "--mode", "paced", "--out", str(OUT / "report"),
                      "--clip-model", EMBEDDED_MODEL, "--clip-weights", "embedded",

@@ -87,8 +87,10 @@ def run(args) -> int:
 def _replay_over_dds(args, frames, topics, output_bag, progress):
     import rclpy
 
+    from ..ros.dds import use_large_data_profile
     from ..ros.replay import Replayer
 
+    use_large_data_profile()  # both sides: this process publishes the frames, the node inherits it
     node, log_path = (None, None) if args.use_running_node else _start_node(args, topics)
     rclpy.init()
     replayer = Replayer(topics)

@@ -1,0 +1,67 @@
+"""The node's health as diagnostic_msgs/DiagnosticStatus (what rqt_robot_monitor and aggregators read).
+
+OK while frames arrive and are encoded; WARN when no image arrives or encoding falls behind
+(the newest encoded frame is older than max_frame_age behind the newest received one, so
+commands wait or get no_frame); ERROR when the models are not loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+
+@dataclass
+class Health:
+    """A snapshot of the node, taken by the node under no lock (counters are monotonic)."""
+
+    state: str  # lifecycle state label
+    models_loaded: bool
+    models: str
+    device: str
+    images_received: int
+    images_rejected: int
+    frames_encoded: int
+    frames_superseded: int
+    frames_failed: int
+    encode_ms: float  # last encoded frame, NaN before the first
+    commands_received: int
+    commands_answered: int
+    commands_pending: int
+    last_status: str
+    seconds_since_image: float
+    encode_lag_s: float  # newest received stamp minus newest encoded stamp
+    no_image_warning_period: float
+    max_frame_age: float
+    config_error: str = ""
+
+
+def health_status(name: str, health: Health) -> DiagnosticStatus:
+    level, message = _level(health)
+    values = {
+        "lifecycle_state": health.state, "models": health.models, "device": health.device,
+        "images_received": health.images_received, "images_rejected": health.images_rejected,
+        "frames_encoded": health.frames_encoded, "frames_superseded": health.frames_superseded,
+        "frames_failed": health.frames_failed, "encode_ms": f"{health.encode_ms:.1f}",
+        "commands_received": health.commands_received, "commands_answered": health.commands_answered,
+        "commands_pending": health.commands_pending, "last_status": health.last_status,
+        "seconds_since_image": f"{health.seconds_since_image:.1f}",
+    }
+    return DiagnosticStatus(level=level, name=name, message=message, hardware_id=health.device,
+                            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
+
+
+def _level(health: Health) -> tuple[bytes, str]:
+    if not health.models_loaded:
+        reason = f": {health.config_error.splitlines()[0]}" if health.config_error else ""
+        return DiagnosticStatus.ERROR, f"models not loaded (state {health.state}){reason}"
+    if health.state != "active":
+        return DiagnosticStatus.OK, f"models loaded, node {health.state}"
+    if health.seconds_since_image > health.no_image_warning_period:
+        return DiagnosticStatus.WARN, (f"no image for {health.seconds_since_image:.0f} s: camera running? QoS and "
+                                       "Fast DDS profile matching?")
+    if health.encode_lag_s > health.max_frame_age:
+        return DiagnosticStatus.WARN, (f"encoding falls behind: newest encoded frame {health.encode_lag_s:.1f} s "
+                                       f"older than the newest received (encode {health.encode_ms:.0f} ms)")
+    return DiagnosticStatus.OK, "running"

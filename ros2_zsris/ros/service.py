@@ -1,0 +1,65 @@
+"""~/segment (ros2_zsris/srv/Segment): one command, one answer, for callers that want to wait.
+
+With an image in the request, that image is encoded and answered on (it does not enter the
+frame cache); with an empty image, the node's newest encoded frame is used under the same
+max_frame_age / command_timeout rule as topic commands. Service calls are numbered apart from
+topic commands (their command_index counts service calls) and are not published on ~/result.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+
+from ..core import Result, Status, ZsrisError
+from .conversions import image_to_rgb
+from .frame_cache import EncodedFrame
+
+try:
+    from ros2_zsris.srv import Segment
+except ImportError as error:  # pragma: no cover - only without generated interfaces
+    raise ImportError("ros2_zsris.srv is missing: build the package with colcon (or `make setup`)") from error
+
+
+class SegmentService:
+    def __init__(self, node):
+        self.node = node
+        self._count = itertools.count()
+        self.service = node.create_service(Segment, "~/segment", self._handle,
+                                           callback_group=MutuallyExclusiveCallbackGroup())
+
+    def _handle(self, request, response):
+        from .node import PendingCommand
+
+        node = self.node
+        now_s = node.get_clock().now().nanoseconds * 1e-9
+        pending = PendingCommand(next(self._count), request.command, now_s, 0.0)
+        try:
+            result, frame = self._answer(request, pending)
+        except ZsrisError as error:
+            result, frame = Result(Status.ERROR, command=request.command, message=str(error)), None
+        except Exception as error:  # noqa: BLE001 - every call gets an answer with a status
+            result, frame = Result(Status.ERROR, command=request.command, message=f"internal error: {error}"), None
+        response.result = node.result_message(pending, result, frame)
+        node.stats[f"service_{result.status.value}"] += 1
+        return response
+
+    def _answer(self, request, pending) -> tuple[Result, EncodedFrame | None]:
+        node, engine = self.node, self.node.engine
+        if engine is None or not node.is_active:
+            return Result(Status.ERROR, command=request.command, message=(
+                f"node is {node.lifecycle_state} (lifecycle): activate it before calling ~/segment")), None
+        if request.image.height or request.image.width or len(request.image.data):
+            rgb = image_to_rgb(request.image)
+            stamp_s = request.image.header.stamp.sec + request.image.header.stamp.nanosec * 1e-9
+            frame = EncodedFrame(stamp_s or pending.arrival_s, request.image.header, rgb, engine.encode_frame(rgb))
+            pending.arrival_s = frame.stamp_s  # frame age 0: the caller chose the frame
+        else:
+            settings = node.settings
+            frame = node.frames.wait_for(pending.arrival_s - settings.max_frame_age, settings.command_timeout)
+            if frame is None:
+                return Result(Status.NO_FRAME, command=request.command, message=(
+                    f"no frame stamped within max_frame_age={settings.max_frame_age:.2f} s of the call arrived within "
+                    f"command_timeout={settings.command_timeout:.2f} s; or send an image in the request")), None
+        return engine.query(frame.features, request.command), frame

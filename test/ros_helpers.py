@@ -1,0 +1,76 @@
+"""DDS test plumbing: a free ROS domain per test, a harness in its own rclpy context, and waits
+on conditions (matched endpoints, the node's own messages), never on sleeps."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ros2_zsris.ros.dds import free_domain_id, use_large_data_profile
+
+NODE = os.environ.get("ZSRIS_NODE") or shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
+
+
+def ros_environment(domain: int) -> dict:
+    """Environment for a node process: its domain, loopback discovery, the large-data profile."""
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
+    env.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+    use_large_data_profile(env)
+    return env
+
+
+def wait_until(condition, timeout: float, what: str, poll: float = 0.02):
+    """Poll ``condition`` (cheap, state kept by subscription callbacks) until true or timeout."""
+    deadline = time.monotonic() + timeout
+    event = threading.Event()
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        event.wait(poll)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Harness:
+    """A test node in its own rclpy context and domain, spun by a background executor."""
+
+    def __init__(self, domain: int, name: str = "zsris_test_harness"):
+        import rclpy
+        from rclpy.executors import MultiThreadedExecutor
+
+        use_large_data_profile()  # this process publishes camera frames: it needs the profile too
+        os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context, domain_id=domain)
+        self.node = rclpy.create_node(name, context=self.context)
+        self.lock = threading.Lock()
+        self.executor = MultiThreadedExecutor(num_threads=2, context=self.context)
+        self.executor.add_node(self.node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+
+    def keep(self, store: list):
+        def callback(msg):
+            with self.lock:
+                store.append(msg)
+        return callback
+
+    def call(self, client, request, timeout: float = 120.0):
+        assert client.wait_for_service(timeout_sec=timeout), f"service {client.srv_name} not available"
+        future = client.call_async(request)
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
+        assert done.wait(timeout), f"no answer from {client.srv_name} within {timeout} s"
+        return future.result()
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        self.context.try_shutdown()
+
+
+__all__ = ["NODE", "Harness", "free_domain_id", "ros_environment", "wait_until"]
