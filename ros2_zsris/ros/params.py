@@ -59,6 +59,7 @@ DESCRIPTIONS = {
     "proposals.backend": "sam or classical (no weights)",
     "command.robot_names": "comma-separated wake words stripped from commands (the robot's name)",
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
+    "command.context_timeout": "s; how long an answer stays the context of follow-ups ('no, the other one')",
 }
 
 
