@@ -258,3 +258,13 @@ def test_second_object_is_reported_unanswered(vit_engine, vit_book_features):
 def test_negated_commands_are_refused_with_the_reason(vit_engine, vit_book_features):
     result = vit_engine.query(vit_book_features, "don't pick up the open book")
     assert result.status is Status.NO_REFERENT and result.message.startswith("negated")
+
+
+def test_it_alone_is_the_previous_answer_when_there_is_one(vit_engine, vit_book_features):
+    context = Conversation()
+    first = vit_engine.query(vit_book_features, "find the open book", context=context)
+    moved = vit_engine.query(vit_book_features, "now move it to the left", context=context)
+    assert moved.status is Status.OK and moved.context == "same" and moved.index == first.index
+    assert moved.destination == "to the left" and moved.destination_status == "text"
+    alone = vit_engine.query(vit_book_features, "pick it up")
+    assert alone.status is Status.NO_REFERENT and alone.message.startswith("no_object")

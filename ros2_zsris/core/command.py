@@ -202,7 +202,9 @@ _FRAMES = sorted((
     (("i", "need", "to", "see"), "see"), (("i'm", "looking", "for"), "look for"),
     (("im", "looking", "for"), "look for"),
     (("i", "am", "looking", "for"), "look for"), (("we're", "looking", "for"), "look for"),
-    (("give", "me"), "give"), (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
+    (("take", "a", "look", "at"), "look at"), (("have", "a", "look", "at"), "look at"),
+    (("take", "a", "closer", "look", "at"), "look at"), (("give", "me"), "give"),
+    (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
     (("bring", "me"), "bring"), (("pass", "me"), "pass"), (("fetch", "me"), "fetch"), (("grab", "me"), "grab"),
     (("find", "me"), "find"), (("give", "us"), "give"), (("bring", "us"), "bring"), (("show", "us"), "show"),
 ), key=lambda frame: -len(frame[0]))
@@ -216,6 +218,7 @@ _CHAINS = sorted((
     ("i", "wish", "you", "would"), ("id", "like", "you", "to"), ("i", "d", "like", "you", "to"), ("id", "like", "to"),
     ("i", "d", "like", "to"), ("would", "you", "mind"), ("do", "you", "mind"), ("you", "gotta"), ("you", "have", "to"),
     ("go", "ahead", "and"), ("i", "want", "u", "to"), ("can", "u"), ("could", "u"), ("i", "wanna", "see"),
+    ("wanna",), ("gonna",), ("you", "wanna"),
 ), key=lambda chain: -len(chain))
 _PARSE_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "morphologizer", "transformer"}
 # Verbs that take another verb with "to" ("try to find", "remember to grab"); "go to" is a place.
@@ -236,7 +239,7 @@ class ParsedCommand:
     destination: str = ""  # where the object should go, words as spoken ("in the basket", "to me")
     destination_object: str = ""  # the object the destination names ("the basket"); "" for directions/people
     refusal: str = ""  # short code for no_referent: negated, not_a_request, no_object, question, stop
-    followup: str = ""  # "other": the next-best candidate of the previous answer
+    followup: str = ""  # "other": the previous answer's next-best candidate; "same": "pick it up", the answer
     anchor_is_previous: bool = False  # "the one left of it": "it" is the previous answer
     anchor_word: str = ""  # the pronoun that stands for the previous answer ("it", "that")
     unanswered: str = ""  # words naming a second object or action that is not answered
@@ -386,6 +389,8 @@ class CommandParser:
         core = " ".join(self._strip_edges([t for t in tokens if t not in FILLERS]) or tokens)
         if phrase.startswith(tuple(n + " " for n in _NEGATIONS)) or phrase in _NEGATIONS:
             return "negated", f"negated: '{phrase}' asks not to act, so there is nothing to find"
+        if any(_starts(tokens, prefix) and len(tokens) > len(prefix) for prefix, _ in _FRAMES):
+            return None  # "i'm looking for the cup", "is there a cup": an indirect request
         for text in (phrase, core):
             if text in NON_REFERRING:
                 code = "stop" if text.split()[0] in ("stop", "wait", "cancel", "pause", "halt", "abort",
@@ -428,9 +433,10 @@ class CommandParser:
         if extra:
             end = start + len(extra)
             return start, end, self.extra_actions[" ".join(extra)], list(extra), end
-        if not self._is_verb(tokens, doc, start):
-            return None
         marked = framed or chained or marked
+        gerund = marked and doc is not None and doc[start].tag_ == "VBG" and _base_form(tokens[start]) in ACTION_OF
+        if not (self._is_verb(tokens, doc, start) or gerund):  # "(would you mind) picking up the cup"
+            return None
         verb_end = start + 1
         verb_words = [tokens[start]]
         if verb_end < len(tokens) and tokens[verb_end] in _PARTICLES and self._particle_of_verb(tokens, doc, verb_end):
@@ -517,6 +523,8 @@ class CommandParser:
         if doc is None:
             return word in ACTION_OF or word in self.extra_actions
         token = doc[index]
+        if token.tag_ == "VBG" and index > 0 and tokens[index - 1] == "mind":
+            return True  # "would you mind picking up"
         if token.tag_ == "VB" or (token.pos_ == "VERB" and token.tag_ in ("VBP",) and index == 0):
             return True
         # spaCy sometimes tags a clause-initial imperative as a noun or adjective ("hand", "select"):
@@ -546,6 +554,8 @@ class CommandParser:
         return object_start == verb_end and bool(self._split_destination(tokens[object_start:], tokens[start], [])[1])
 
     def _action_of(self, verb_words: list[str]) -> str:
+        if verb_words[0].endswith("ing") and len(verb_words[0]) > 5:  # "picking up" -> "pick up"
+            verb_words = [_base_form(verb_words[0]), *verb_words[1:]]
         for size in range(len(verb_words), 0, -1):
             words = " ".join(verb_words[:size])
             if words in self.extra_actions:
@@ -638,6 +648,8 @@ class CommandParser:
             i += len(prep)
         if best < 1:
             return body, []
+        if best > 1 and body[best - 1] in ("back", "down"):
+            best -= 1  # "put the cup back in the box": "back in the box"; "set the cup down on the table"
         return body[:best], body[best:]
 
     # ------------------------------------------------------------------ step 5: the expression
@@ -656,6 +668,8 @@ class CommandParser:
             parsed.refusal = "no_object"
             parsed.reason = f"no_object: the command asks to {parsed.action_verb or 'act'} but names no object"
             return parsed
+        if not bare and expression in _ANAPHORS:
+            parsed.followup = "same"  # "pick it up": the previous answer, when there is one
         if expression in _DETERMINER_ONLY or expression in NON_REFERRING:
             parsed.has_referent = False
             parsed.refusal = "no_object"
@@ -705,9 +719,18 @@ class CommandParser:
 _DESTINATION_WORDS = {w for p in _DESTINATION_PREPS for w in p}
 
 
+def _base_form(gerund: str) -> str:
+    """'picking' -> 'pick', 'grabbing' -> 'grab', 'placing' -> 'place' (known verbs only)."""
+    stem = gerund[:-3]
+    for candidate in (stem, stem + "e", stem[:-1]):
+        if candidate in ACTION_OF:
+            return candidate
+    return stem
+
+
 def destination_object(destination: list[str]) -> str:
     """The object a destination names ("in the blue bowl" -> "the blue bowl"), or "" for a direction/person."""
-    words = list(destination)
+    words = [w for w in destination if w not in ("down",)] if destination[:1] == ["down"] else list(destination)
     for _ in range(3):
         prep = next((p for p in _DESTINATION_PREPS if _starts(words, p) and p not in (("left",), ("right",))), None)
         if prep is None:

@@ -103,8 +103,9 @@ class ZsrisEngine:
         result = Result(Status.OK, command=command, action=parsed.action, expression=expression,
                         target_phrase=phrase, timings_ms=timings, action_verb=parsed.action_verb,
                         destination=parsed.destination, unanswered=parsed.unanswered)
-        if parsed.followup:
-            self._answer_other(result, context)
+        if parsed.followup == "other" or (parsed.followup == "same" and context is not None
+                                          and context.current() is not None):
+            self._answer_from_context(result, parsed, context, alpha, beta)
         elif not parsed.has_referent:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
         elif features.num_proposals == 0:
@@ -122,8 +123,10 @@ class ZsrisEngine:
         timings["query_total"] = sum(timings.values())
         return result
 
-    def _answer_other(self, result: Result, context: Conversation | None) -> None:
-        """'no, the other one': the next-best candidate of the previous answer, on its frame."""
+    def _answer_from_context(self, result: Result, parsed, context: Conversation | None, alpha: float,
+                             beta: float) -> None:
+        """'no, the other one': the next-best candidate of the previous answer, on its frame;
+        'pick it up', 'move it to the left': the previous answer itself."""
         turn = context.current() if context is not None else None
         if turn is None:
             timeout = f"{context.timeout_s:g}" if context is not None else "n/a"
@@ -131,19 +134,23 @@ class ZsrisEngine:
             result.message = (f"'{result.expression}' refers to a previous answer, but there is none within "
                               f"command.context_timeout={timeout} s: name the object instead")
             return
-        index = turn.next_candidate()
+        index = turn.next_candidate() if parsed.followup == "other" else turn.answer
         if index is None:
             result.status = Status.NO_REFERENT
             result.message = f"no other candidate left for '{turn.expression}' on that frame"
             return
-        context.show(turn, index)
+        if parsed.followup == "other":
+            context.show(turn, index)
         self._fill_answer(result, turn.features, _ranked_match(index, turn.scores))
-        result.expression, result.target_phrase, result.context = turn.expression, turn.target_phrase, "other"
+        result.expression, result.target_phrase, result.context = turn.expression, turn.target_phrase, \
+            parsed.followup
         rank = turn.ranking.index(index) + 1
-        result.message = (f"context: '{result.command}' answered with candidate {index} (rank {rank}) of the previous "
-                          f"command '{turn.expression}' on the same frame")
+        result.message = (f"context: '{parsed.expression}' answered with candidate {index} (rank {rank}) of the "
+                          f"previous command '{turn.expression}' on the same frame")
         if result.score < self.config.fusion.min_score:
             result.status = Status.BELOW_THRESHOLD
+        if parsed.destination:
+            self._ground_destination(result, parsed, turn.features, alpha, beta)
 
     def _with_anchor(self, result: Result, parsed, features: FrameFeatures, context: Conversation | None) -> str:
         """'the one left of it': the text matched names the previous answer instead of 'it'."""

@@ -200,7 +200,7 @@ class ZsrisNode(Node):
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=pending.rejected), None)
             return
         followup = self._followup_frame(pending.text)
-        if followup is not None:  # "no, the other one": the previous answer's frame, not a newer one
+        if followup is not None:  # "no, the other one", "pick it up": the previous answer's frame
             self._publish_result(pending, self.engine.query(followup.features, pending.text,
                                                             context=self.conversation, frame=followup), followup)
             return
@@ -218,11 +218,11 @@ class ZsrisNode(Node):
         self._publish_result(pending, result, frame)
 
     def _followup_frame(self, text: str) -> EncodedFrame | None:
-        """The frame of the previous answer when the command is "the other one" and context is fresh."""
+        """The previous answer's frame when the command is "the other one" / "pick it up" and context is fresh."""
         if not isinstance(text, str) or not text.strip() or len(text) > 1000:
             return None
         if not self.engine.command_parser.parse(text).followup:
-            return None  # the parse is cached: query() does not parse again
+            return None  # the parse is cached: query() does not parse again ("other" or "it")
         turn = self.conversation.current()
         return turn.frame if turn is not None and isinstance(turn.frame, EncodedFrame) else None
 
