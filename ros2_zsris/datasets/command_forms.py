@@ -96,6 +96,8 @@ class CommandCase:
     destination: str = ""  # destination words as spoken, when the form has one
     destination_object: str = ""  # the object the destination names, "" for a direction or person
     multi: bool = False  # the command names a second object that must not be answered
+    action: str = ""  # the normalised action expected, when the set says
+    check_object: bool = True  # whether destination_object is known and scored
 
 
 def digits_for_number_words(text: str) -> str:
@@ -120,32 +122,46 @@ def build_cases(expressions: list[str]) -> list[CommandCase]:
     return cases
 
 
+# Filled into held-out templates: {D} (a destination object), {Y} (a second object is the next
+# expression in the list). Chosen before the held-out file was read; plain tabletop objects.
+HELDOUT_DESTINATIONS = ("the blue bowl", "the basket", "the yellow cube", "the box on the left", "the small plate")
+
+
 def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
     """Cases from an independently written template file (JSON).
 
-    Keys: ``requests`` (templates with ``{x}``), ``destinations`` (objects with a template
-    and the destination words), ``non_referring`` (commands), ``multi_object`` (templates
-    naming a second object). Templates are wrapped around every expression, like the
-    development forms.
+    Keys: ``requests`` ({"template", "action"}), ``destinations`` ({"template", "destination"}),
+    ``non_referring`` (commands), ``multi_object`` (templates). Placeholders: {X} the
+    expression, {D} a destination object, {Y} a second object. Every template is wrapped
+    around every expression, like the development forms.
     """
     import json
     from pathlib import Path
 
     data = json.loads(Path(path).read_text())
+    unique = list(dict.fromkeys(expressions))
     cases: list[CommandCase] = []
-    for bare in dict.fromkeys(expressions):
-        for form in data.get("requests", []):
-            cases.append(CommandCase(_template(form).format(x=bare), bare, _template(form)))
-        for item in data.get("destinations", []):
+    for n, bare in enumerate(unique):
+        second = unique[(n + 1) % len(unique)]
+        for item in data.get("requests", []):
             form = _template(item)
-            cases.append(CommandCase(form.format(x=bare), bare, form, _field(item, "destination"),
-                                     _field(item, "destination_object")))
-        for form in data.get("multi_object", []):
-            cases.append(CommandCase(_template(form).format(x=bare), bare, _template(form), multi=True))
+            cases.append(CommandCase(_fill(form, bare), bare, form, action=_field(item, "action")))
+        for k, item in enumerate(data.get("destinations", [])):
+            form, place = _template(item), HELDOUT_DESTINATIONS[(n + k) % len(HELDOUT_DESTINATIONS)]
+            words = _field(item, "destination")
+            cases.append(CommandCase(_fill(form, bare, place), bare, form, _fill(words, bare, place),
+                                     place if "{D}" in words else "", check_object="{D}" in words))
+        for item in data.get("multi_object", []):
+            form = _template(item)
+            cases.append(CommandCase(_fill(form, bare, second=second), bare, form, multi=True))
     for command in data.get("non_referring", []):
         text = command if isinstance(command, str) else _field(command, "command")
         cases.append(CommandCase(text, "", "non-referring"))
     return cases
+
+
+def _fill(template: str, x: str, destination: str = "", second: str = "") -> str:
+    return template.replace("{X}", x).replace("{x}", x).replace("{D}", destination).replace("{Y}", second)
 
 
 def _template(item) -> str:
