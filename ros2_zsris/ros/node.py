@@ -27,6 +27,7 @@ from std_msgs.msg import Header, String
 
 from ..core import Result, Status, ZsrisEngine, ZsrisError
 from ..core.conversation import Conversation
+from ..core.engine import command_problem
 from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
 from ..core.overlay import draw_overlay
 from .conversions import UnsupportedEncoding, depth_to_array, fill_image, image_to_rgb
@@ -219,8 +220,8 @@ class ZsrisNode(Node):
 
     def _followup_frame(self, text: str) -> EncodedFrame | None:
         """The previous answer's frame when the command is "the other one" / "pick it up" and context is fresh."""
-        if not isinstance(text, str) or not text.strip() or len(text) > 1000:
-            return None
+        if command_problem(text):
+            return None  # answered with the problem by query()
         if not self.engine.command_parser.parse(text).followup:
             return None  # the parse is cached: query() does not parse again ("other" or "it")
         turn = self.conversation.current()
