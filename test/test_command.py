@@ -154,7 +154,7 @@ def test_robot_name_and_extra_actions_are_configurable(nlp):
 def test_evaluation_floors_on_refcoco_commands(nlp, refcoco_samples):
     from eval_commands import evaluate
 
-    report = evaluate(nlp, refcoco_samples)
+    report = evaluate(nlp, refcoco_samples[::2])  # half the expressions keep CI fast; the bench runs all
     assert report["referring_commands"] >= 12 * report["expressions"] and report["non_referring_commands"] >= 30
     assert report["expression_equal"] >= 0.95, report["failures"][:10]
     assert report["phrase_equal"] >= 0.95
