@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ros2_zsris.core import Status
 from ros2_zsris.core.command import CommandParser
+from ros2_zsris.core.conversation import Conversation
 from ros2_zsris.core.text import load_spacy, target_phrase
 from ros2_zsris.datasets.command_forms import build_cases
 
@@ -54,9 +56,95 @@ def test_commands_without_an_object_have_no_referent(parser, command):
     assert not parsed.has_referent and parsed.reason
 
 
+@pytest.mark.parametrize("command, action, verb, expression", [
+    ("select the red cup", "point at", "select", "the red cup"),  # any verb, known or not
+    ("nab the man texting", "pick up", "nab", "the man texting"),
+    ("wipe the table by the window", "other", "wipe", "the table by the window"),
+    ("go pick up the cup please", "pick up", "pick up", "the cup"),  # verb chains
+    ("come and grab the bottle", "pick up", "grab", "the bottle"),
+    ("try to find the man on the left", "find", "find", "the man on the left"),
+    ("hand the bottle over", "hand over", "hand over", "the bottle"),  # particle verbs
+    ("pick the mug next to the sink up", "pick up", "pick up", "the mug next to the sink"),
+    ("i need the red cup", "hand over", "need", "the red cup"),  # indirect requests
+    ("i'd like the cup on the left", "hand over", "like", "the cup on the left"),
+    ("can i have the small bottle", "hand over", "have", "the small bottle"),
+    ("where is the remote?", "find", "where is", "the remote"),
+    ("do you see the man in the blue shirt?", "find", "see", "the man in the blue shirt"),
+    ("is there a red cup", "find", "is there", "a red cup"),
+    ("okay robot um could you please just grab the the red cup for me", "pick up", "grab", "the red cup"),
+    ("pick up pick up the 2 apples", "pick up", "pick up", "the two apples"),  # ASR stutter, digits
+])
+def test_any_verb_and_indirect_requests_from_the_parse(parser, command, action, verb, expression):
+    parsed = parser.parse(command)
+    assert parsed.has_referent, parsed.reason
+    assert (parsed.action, parsed.action_verb, parsed.expression) == (action, verb, expression)
+
+
+@pytest.mark.parametrize("command, expression, destination, destination_object", [
+    ("put the cup in the basket", "the cup", "in the basket", "the basket"),
+    ("please move the mug to the left", "the mug", "to the left", ""),
+    ("place the red cup next to the bowl", "the red cup", "next to the bowl", "the bowl"),
+    ("bring the bottle to me", "the bottle", "to me", ""),
+    ("drop the ball on the table", "the ball", "on the table", "the table"),
+    ("put the cup on the left in the basket", "the cup on the left", "in the basket", "the basket"),
+    ("pick up the red cup and put it in the blue bowl", "the red cup", "in the blue bowl", "the blue bowl"),
+    ("move the cup over here", "the cup", "over here", ""),
+    # relations stay in the expression when the verb does not move things, or already has a recipient
+    ("give me the bottle to the left of the plate", "the bottle to the left of the plate", "", ""),
+    ("take the tray in front of the girl", "the tray in front of the girl", "", ""),
+    ("find the cup in the basket", "the cup in the basket", "", ""),
+])
+def test_destinations_are_their_own_field(parser, command, expression, destination, destination_object):
+    parsed = parser.parse(command)
+    assert parsed.has_referent, parsed.reason
+    assert (parsed.expression, parsed.destination, parsed.destination_object) == (
+        expression, destination, destination_object)
+
+
+@pytest.mark.parametrize("command, code", [
+    ("don't pick up the red cup", "negated"), ("do not grab the bottle please", "negated"),
+    ("keep going", "not_a_request"), ("sorry", "not_a_request"), ("good job robot", "not_a_request"),
+    ("stop", "stop"), ("cancel that", "stop"), ("what time is it", "question"), ("pick it up", "no_object"),
+])
+def test_refusals_carry_a_reason(parser, command, code):
+    parsed = parser.parse(command)
+    assert not parsed.has_referent and parsed.refusal == code and parsed.reason.startswith(code)
+
+
+def test_a_second_object_is_not_answered(parser):
+    parsed = parser.parse("pick up the cup and the ball")
+    assert (parsed.expression, parsed.unanswered) == ("the cup", "and the ball")
+    same = parser.parse("grab the salt and pepper shakers")  # one object, no determiner after "and"
+    assert (same.expression, same.unanswered) == ("the salt and pepper shakers", "")
+
+
+@pytest.mark.parametrize("command", ["no, the other one", "not that one", "the other one please", "nope, wrong one"])
+def test_the_other_one_is_a_follow_up(parser, command):
+    parsed = parser.parse(command)
+    assert parsed.followup == "other" and parsed.has_referent
+
+
+@pytest.mark.parametrize("command, expression, word", [
+    ("the one left of it", "the one left of it", "it"),
+    ("grab the cup next to that", "the cup next to that", "that"),
+    ("pick up the bottle behind it", "the bottle behind it", "it"),
+])
+def test_anaphoric_anchors_point_at_the_previous_answer(parser, command, expression, word):
+    parsed = parser.parse(command)
+    assert (parsed.expression, parsed.anchor_is_previous, parsed.anchor_word) == (expression, True, word)
+
+
+@pytest.mark.parametrize("bare", ["pick up truck", "stop light", "stop sign", "open book", "watch on the left",
+                                  "left guy", "show horse", "tray", "man holding umbrella", "standing man",
+                                  "table and anything on it in lower photo", "the player not the bat"])
+def test_bare_expressions_stay_bare(parser, bare):
+    parsed = parser.parse(bare)
+    assert (parsed.action, parsed.expression, parsed.destination) == ("", bare, "")
+
+
 def test_robot_name_and_extra_actions_are_configurable(nlp):
     default = CommandParser(nlp).parse("jarvis, wipe the table by the window")
-    assert default.expression == "jarvis wipe the table by the window"
+    assert default.expression == "jarvis wipe the table by the window"  # "jarvis" is not known as a wake word
     parser = CommandParser(nlp, robot_names=("Jarvis",), extra_actions=("wipe", "clean up"))
     parsed = parser.parse("jarvis, wipe the table by the window")
     assert (parsed.action, parsed.expression) == ("wipe", "the table by the window")
@@ -66,12 +154,14 @@ def test_robot_name_and_extra_actions_are_configurable(nlp):
 def test_evaluation_floors_on_refcoco_commands(nlp, refcoco_samples):
     from eval_commands import evaluate
 
-    report = evaluate(nlp, refcoco_samples)
+    report = evaluate(nlp, refcoco_samples[::2])  # half the expressions keep CI fast; the bench runs all
     assert report["referring_commands"] >= 12 * report["expressions"] and report["non_referring_commands"] >= 30
     assert report["expression_equal"] >= 0.95, report["failures"][:10]
     assert report["phrase_equal"] >= 0.95
     assert report["no_referent_accuracy"] >= 0.95
-    assert report["bare_unchanged"] >= 0.95
+    assert report["bare_unchanged"] >= 0.99
+    assert report["destination_commands"] >= 5 * report["expressions"] and report["destination_exact"] >= 0.95
+    assert report["multi_object_ok"] >= 0.95
 
 
 def test_wrapping_does_not_change_the_answer(vit_engine, vit_book_features, refcoco_samples):
@@ -91,7 +181,7 @@ def test_engine_reports_action_and_no_referent(vit_engine, vit_book_features):
     assert result.status is Status.OK and result.action == "pick up" and result.expression == "the open book"
     assert result.target_phrase == "the open book" and result.to_json_dict()["action"] == "pick up"
     none = vit_engine.query(vit_book_features, "what time is it")
-    assert none.status is Status.NO_REFERENT and none.mask is None and "does not describe" in none.message
+    assert none.status is Status.NO_REFERENT and none.mask is None and "not a request about an object" in none.message
 
 
 @pytest.mark.parametrize("command, raw_phrase, phrase", [
@@ -103,3 +193,78 @@ def test_commands_no_longer_pollute_the_target_phrase(nlp, parser, command, raw_
     assert target_phrase(nlp(command.lower())) == raw_phrase  # the reference rule on the raw command
     expression = parser.parse(command).expression
     assert target_phrase(nlp(expression)) == phrase
+
+
+def _ranking(result) -> list[int]:
+    return sorted(range(len(result.scores)), key=lambda i: -result.scores[i])
+
+
+def test_the_other_one_answers_the_next_best_candidate_on_the_same_frame(vit_engine, vit_book_features):
+    context = Conversation(timeout_s=30.0)
+    first = vit_engine.query(vit_book_features, "pick up the open book", context=context)
+    order = _ranking(first)
+    assert first.index == order[0] and len(order) >= 3
+    other = vit_engine.query(vit_book_features, "no, the other one", context=context)
+    assert other.status is Status.OK and other.index == order[1] and other.context == "other"
+    assert np.array_equal(other.mask, vit_book_features.masks[order[1]]) and other.expression == "the open book"
+    assert "context" in other.message and "previous command 'the open book'" in other.message
+    third = vit_engine.query(vit_book_features, "not that one", context=context)
+    assert third.index == order[2] and third.to_json_dict()["context"] == "other"
+
+
+def test_follow_ups_without_fresh_context_are_refused(vit_engine, vit_book_features):
+    alone = vit_engine.query(vit_book_features, "no, the other one")
+    assert alone.status is Status.NO_REFERENT and "previous answer" in alone.message
+    now = [100.0]
+    context = Conversation(timeout_s=5.0, clock=lambda: now[0])
+    vit_engine.query(vit_book_features, "the open book", context=context)
+    now[0] += 6.0
+    late = vit_engine.query(vit_book_features, "the other one", context=context)
+    assert late.status is Status.NO_REFERENT and "command.context_timeout=5 s" in late.message
+
+
+def test_it_is_the_previous_answer(vit_engine, vit_book_features):
+    context = Conversation()
+    vit_engine.query(vit_book_features, "the open book", context=context)
+    anchored = vit_engine.query(vit_book_features, "the one left of it", context=context)
+    spelled = vit_engine.query(vit_book_features, "the one left of the open book")
+    assert anchored.context == "anchor" and anchored.index == spelled.index
+    assert "'it' is the previous answer 'the open book'" in anchored.message
+    without = vit_engine.query(vit_book_features, "the one left of it")
+    assert without.context == "" and "no previous answer" in without.message
+
+
+def test_destination_is_grounded_on_the_same_frame_and_never_is_the_target(vit_engine, vit_book_features):
+    result = vit_engine.query(vit_book_features, "put the open book in the basket")
+    assert (result.expression, result.destination, result.destination_expression) == (
+        "the open book", "in the basket", "the basket")
+    assert result.destination_status in ("ok", "below_threshold") and result.destination_index != result.index
+    alone = vit_engine.query(vit_book_features, "the basket")
+    expected = next(i for i in _ranking(alone) if i != result.index)
+    assert result.destination_index == expected
+    assert np.array_equal(result.destination_mask, vit_book_features.masks[expected])
+    assert result.destination_centroid_px is not None and result.to_json_dict()["destination_index"] == expected
+    direction = vit_engine.query(vit_book_features, "move the open book to the left")
+    assert direction.destination == "to the left" and direction.destination_status == "text"
+    assert direction.destination_mask is None and direction.status is Status.OK
+
+
+def test_second_object_is_reported_unanswered(vit_engine, vit_book_features):
+    result = vit_engine.query(vit_book_features, "pick up the open book and the pen")
+    assert result.expression == "the open book" and result.unanswered == "and the pen"
+    assert "not answered: 'and the pen'" in result.message
+
+
+def test_negated_commands_are_refused_with_the_reason(vit_engine, vit_book_features):
+    result = vit_engine.query(vit_book_features, "don't pick up the open book")
+    assert result.status is Status.NO_REFERENT and result.message.startswith("negated")
+
+
+def test_it_alone_is_the_previous_answer_when_there_is_one(vit_engine, vit_book_features):
+    context = Conversation()
+    first = vit_engine.query(vit_book_features, "find the open book", context=context)
+    moved = vit_engine.query(vit_book_features, "now move it to the left", context=context)
+    assert moved.status is Status.OK and moved.context == "same" and moved.index == first.index
+    assert moved.destination == "to the left" and moved.destination_status == "text"
+    alone = vit_engine.query(vit_book_features, "pick it up")
+    assert alone.status is Status.NO_REFERENT and alone.message.startswith("no_object")

@@ -62,12 +62,14 @@ class Harness:
         self.depth_pub = self.node.create_publisher(Image, "depth", 10)
         self.info_pub = self.node.create_publisher(CameraInfo, "camera_info", 10)
         self.command_pub = self.node.create_publisher(String, "command", 100)
-        self.results, self.masks, self.centroids = [], [], []
+        self.results, self.masks, self.centroids, self.destinations, self.encoded = [], [], [], [], []
         self.lock = threading.Lock()
         self.node.create_subscription(ZsrisResult, "/zsris_node/result", self._keep(self.results), 200)
         self.node.create_subscription(Image, "/zsris_node/mask", self._keep(self.masks), 50)
         self.node.create_subscription(PointStamped, "/zsris_node/centroid", self._keep(self.centroids), 50)
         self.encoded = []
+        self.destination_sub = self.node.create_subscription(PointStamped, "/zsris_node/destination",
+                                                             self._keep(self.destinations), 50)
         self.node.create_subscription(Header, "/zsris_node/frame_encoded", self._keep(self.encoded), 200)
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.node)
@@ -85,7 +87,9 @@ class Harness:
         while time.monotonic() < deadline:
             assert process.poll() is None, f"node exited: {Path(log).read_text()[-3000:]}"
             if self.image_pub.get_subscription_count() and self.command_pub.get_subscription_count() and \
-                    self.node.count_publishers("/zsris_node/result"):
+                    self.node.count_publishers("/zsris_node/result") and \
+                    self.node.count_publishers("/zsris_node/destination") and \
+                    self.node.count_publishers("/zsris_node/frame_encoded"):
                 time.sleep(1.0)
                 return
             time.sleep(0.2)
@@ -94,16 +98,18 @@ class Harness:
     def stamp(self):
         return self.node.get_clock().now().to_msg()
 
-    def wait_encoded(self, header, timeout: float = 300.0) -> None:
-        """The node's acknowledgement that this frame is encoded: commands then find it whatever
-        the machine's load (they would otherwise race the encoder against command_timeout)."""
+    def wait_encoded(self, header, timeout: float = 300.0) -> bool:
+        """The node's acknowledgement that this frame (a header or its stamp) is encoded: commands
+        then find it whatever the machine's load (they would otherwise race the encoder against
+        command_timeout)."""
+        stamp = getattr(header, "stamp", header)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if any(e.stamp == header.stamp for e in self.encoded):
-                    return
+                if any((e.stamp.sec, e.stamp.nanosec) == (stamp.sec, stamp.nanosec) for e in self.encoded):
+                    return True
             time.sleep(0.05)
-        pytest.fail(f"frame {header.stamp} not reported encoded within {timeout} s")
+        pytest.fail(f"frame {stamp} not reported encoded within {timeout} s")
 
     def send_image(self, pixels: np.ndarray, encoding="rgb8", stamp=None, step=None, data=None):
         from sensor_msgs.msg import Image
@@ -222,6 +228,47 @@ def test_photo_command_mask_centroid_and_3d(harness, vit_engine, refcoco_samples
         (point[0], point[2]), abs=1e-4)
     assert "encode_total" not in first.timing_stages and "query_total" in first.timing_stages
     assert results[1].status == "ok" and results[1].command_index == first.command_index + 1
+
+
+def test_destination_and_the_other_one_over_dds(harness, vit_engine, refcoco_samples):
+    """One sentence gives both points (~/centroid and ~/destination); "no, the other one" is
+    answered from the previous ranking on the previous frame."""
+    photo = read_rgb(refcoco_samples[0].image_path)
+    height, width = photo.shape[:2]
+    stamp = harness.stamp()
+    harness.send_info(width, height, stamp)
+    harness.send_depth(np.full((height, width), 0.8, dtype=np.float32), stamp)
+    time.sleep(0.3)
+    header = harness.send_image(photo, encoding="rgb8", stamp=stamp)
+    assert harness.wait_encoded(stamp), "the node never acknowledged the frame on ~/frame_encoded"
+    command = "robot, put the open book in the basket please"
+    before = len(harness.results)
+    harness.command(command)
+    harness.command("no, the other one")
+    first, other = harness.wait_results(before + 2)[before:]
+    features = vit_engine.encode_frame(photo)
+    expected = vit_engine.query(features, command)
+    assert first.status == "ok" and (first.action, first.action_verb, first.expression) == (
+        "put down", "put", "the open book")
+    assert (first.destination, first.destination_expression, first.destination_status) == (
+        "in the basket", "the basket", "ok")
+    mask = np.frombuffer(bytes(first.destination_mask.data), dtype=np.uint8).reshape(height, width)
+    np.testing.assert_array_equal(mask == 255, expected.destination_mask)
+    assert (first.destination_centroid_px.x, first.destination_centroid_px.y) == pytest.approx(
+        expected.destination_centroid_px, abs=1e-3)
+    point = back_project(*expected.destination_centroid_px, 0.8, CameraIntrinsics.from_k(K))
+    assert first.destination_has_point_3d and (first.destination_point_3d.x, first.destination_point_3d.y,
+                                               first.destination_point_3d.z) == pytest.approx(point, abs=1e-4)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not harness.destinations:
+        time.sleep(0.05)
+    assert harness.destinations and harness.destinations[-1].header.frame_id == FRAME_ID
+    assert harness.destinations[-1].point.z == pytest.approx(0.8)
+    ranking = sorted(range(len(expected.scores)), key=lambda i: -expected.scores[i])
+    assert other.status == "ok" and other.context == "other" and other.expression == "the open book"
+    assert (other.header.stamp.sec, other.header.stamp.nanosec) == (header.stamp.sec, header.stamp.nanosec)
+    other_mask = np.frombuffer(bytes(other.mask.data), dtype=np.uint8).reshape(height, width)
+    np.testing.assert_array_equal(other_mask == 255, features.masks[ranking[1]])
 
 
 def test_bad_input_keeps_the_node_up_and_every_command_answered(harness, node_process, refcoco_samples):

@@ -134,3 +134,11 @@ def test_accuracy_floor_through_the_node_over_dds(tmp_path):
     assert len(records) == len(types) and all(r["status"] == "ok" for r in records)
     kind_colour = [r["iou"] > 0.5 for r, t in zip(records, types, strict=True) if t in ("kind", "colour")]
     assert len(kind_colour) >= 10 and np.mean(kind_colour) >= KIND_COLOUR_FLOOR, np.mean(kind_colour)
+
+
+def test_destinations_on_tabletop_scenes(embedded_engine):
+    from ros2_zsris.tabletop.destinations import evaluate_destinations
+
+    report = evaluate_destinations(embedded_engine, HELD_OUT_SEED, 10)
+    assert report["episodes"] >= 15 and report["destination_text_exact"] == 1.0
+    assert report["destination_prec50"] >= 0.6, report  # bench/DESTINATIONS.md: 150 scenes

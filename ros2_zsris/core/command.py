@@ -1,62 +1,261 @@
-"""Turn a spoken or typed robot command into the referring expression it contains.
+"""Turn a spoken or typed robot command into what it asks for, read from its grammar.
 
-"robot, could you um pick up the red mug left of the laptop please" -> action "pick up",
-expression "the red mug left of the laptop". Rules, in order, on lower-cased text
-without punctuation: drop fillers and stutters anywhere; drop wake words and politeness
-at the edges; drop one known action phrase at the start (and a trailing particle of
-"pick ... up"). Only listed or configured actions are stripped: RefCOCO-style expressions
-often parse with a verb root ("left guy", "stop light"), so stripping any leading verb
-would eat the description. What remains is the expression; spaCy then decides whether it
-describes something to find at all (no_referent otherwise).
+"robot, could you um go pick the red mug up and put it in the basket please" -> action
+"pick up" (verb as spoken "pick up"), expression "the red mug", destination "in the basket".
+
+Order of the rules, on lower-cased words without punctuation (numbers as words):
+1. Clean: fillers and stutters anywhere, "please"/"kindly" anywhere, wake words and
+   politeness at the edges.
+2. Refuse what is not a request about an object: stop/cancel/chit-chat/"keep going"/"sorry",
+   questions about anything else, and negated requests ("don't pick up the cup").
+3. Find the request in the spaCy dependency parse: a base-form verb (tag VB) at the start of
+   the clause, after indirect-request frames ("i need", "can i have", "where is", "do you see",
+   "is there") and verb chains ("go pick up", "come and grab", "try to find"). Any verb works;
+   ACTION_OF only normalises known ones to the documented set. Its particle ("pick X up",
+   "hand X over"), recipient ("me") and preposition ("look at", "go to") belong to the verb.
+4. Split what follows into the expression, a destination (for verbs that move things: "in the
+   basket", "to the left", "to me") and a second object that is not answered ("and the ball").
+5. A phrase with no request is a bare referring expression and is returned unchanged, except
+   when it is a follow-up ("no, the other one").
+
+The deciding rule for bare phrases that start with a verb ("stop light", "pick up truck",
+"watch on the left", "show horse"): the phrase is a request when something marks it as one
+(a wake word, politeness, an indirect frame, a verb chain, a recipient "me", a trailing
+particle, a determiner/number/possessive after the verb), or when the verb is not also a
+common object word (NOUN_LIKE_VERBS); otherwise it stays a bare expression.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "pick up": ("pick up", "pick", "grab", "take", "get", "fetch", "lift", "grasp", "reach for", "hold"),
-    "hand over": ("hand me", "give me", "bring me", "pass me", "get me", "fetch me", "hand over", "bring"),
-    "point at": ("point at", "point to", "show me", "indicate", "highlight"),
-    "find": ("find", "locate", "look for", "search for", "where is", "where are", "where's", "segment",
-             "detect", "identify", "can you see", "do you see", "is there"),
-    "look at": ("look at", "focus on", "watch"),
-    "go to": ("go to", "move to", "drive to", "navigate to", "approach", "come to"),
-    "put down": ("put down", "drop", "place", "put"),
-    **{verb: (verb,) for verb in ("push", "pull", "open", "close", "touch", "press", "move")},
+# Verb lemma (or verb + particle) -> the documented action set. Unknown verbs still work:
+# their action is "other" and ``action_verb`` keeps the words as spoken.
+ACTION_OF: dict[str, str] = {
+    **dict.fromkeys(("pick up", "pick", "grab", "take", "get", "fetch", "lift", "grasp", "hold", "nab", "snatch",
+                     "collect", "retrieve", "seize", "clutch", "obtain", "take out", "get out",
+                     "reach for", "reach", "remove", "catch"), "pick up"),
+    **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over", "take over",
+                     "hand me", "fetch me", "have", "need", "want", "like"), "hand over"),
+    **dict.fromkeys(("point at", "point to", "point", "show", "indicate", "highlight", "mark", "point out", "select",
+                     "choose", "pick out"),
+                    "point at"),
+    **dict.fromkeys(("find", "locate", "look for", "search for", "search", "seek", "detect", "identify", "segment",
+                     "see", "spot", "where is", "is there", "see if", "check for", "find out"), "find"),
+    **dict.fromkeys(("look at", "look", "focus on", "focus", "watch", "check", "inspect", "examine", "observe",
+                     "view", "check out", "stare at", "face"), "look at"),
+    **dict.fromkeys(("go to", "go", "drive to", "drive", "navigate to", "navigate", "approach", "come to", "head to",
+                     "walk to", "move to", "come", "head", "walk", "go over to"), "go to"),
+    **dict.fromkeys(("put down", "put", "place", "set", "set down", "drop", "lay", "stack", "insert", "put away",
+                     "store", "leave", "hang", "position", "lay down", "place down"), "put down"),
+    **dict.fromkeys(("move", "carry", "slide", "shift", "transfer", "relocate", "throw", "toss", "roll", "return",
+                     "send"), "move"),
+    **{verb: verb for verb in ("push", "pull", "open", "close", "touch", "press")},
 }
-FILLERS = {"um", "uh", "uhm", "umm", "uhh", "er", "erm", "hmm", "mm", "ah"}
+ACTIONS = tuple(dict.fromkeys(ACTION_OF.values())) + ("other",)  # the documented set
+# Verbs whose object is put somewhere: any locative phrase after the object is the destination.
+PLACE_VERBS = {"put", "place", "set", "lay", "drop", "stack", "insert", "store", "leave", "hang", "position", "stick"}
+MOVE_VERBS = {"move", "push", "pull", "slide", "shift", "roll", "carry", "transfer", "relocate", "throw", "toss"}
+# Verbs that carry an object to a goal: only goal phrases ("to", "into", "next to", "here") count.
+CARRY_VERBS = {"move", "bring", "take", "carry", "push", "pull", "slide", "shift", "transfer", "throw", "toss", "roll",
+               "return", "hand", "give", "pass", "deliver", "send", "get", "relocate", "fetch"}
+FILLERS = {"um", "uh", "uhm", "umm", "uhh", "er", "erm", "hmm", "mm", "ah", "like", "so", "well", "basically",
+           "actually", "oh", "hm", "eh"}
+# Fillers that are also words in expressions are removed only before a request (see _clean).
+_SAFE_FILLERS = {"um", "uh", "uhm", "umm", "uhh", "er", "erm", "hmm", "mm", "ah", "hm", "eh"}
+POLITE_ANYWHERE = {"please", "kindly", "pls", "plz"}
 LEADING_POLITENESS = (
-    "i would like you to", "i'd like you to", "i want you to", "i need you to", "would you mind", "could you please",
-    "can you please", "would you please", "will you please", "could you", "can you", "would you", "will you",
-    "please", "kindly", "now", "ok", "okay", "so", "well", "hey", "hi", "just", "go ahead and", "quickly",
+    "would you mind", "could you", "can you", "would you", "will you", "could u", "can u", "you can", "you could",
+    "do you think you could", "do you mind", "is it possible to", "be a dear and", "if you could", "if you can",
+    "now", "ok", "okay", "so", "well", "hey", "hi", "hello", "just", "go ahead and", "quickly", "alright", "all right",
+    "oh", "and", "also", "then", "now then", "excuse me", "yo", "listen",
 )
 TRAILING_POLITENESS = (
-    "please", "thanks", "thank you", "for me", "now", "right now", "if you can", "if you could", "quickly",
-    "thank you very much", "ok", "okay",
+    "thanks", "thank you", "for me", "now", "right now", "if you can", "if you could", "quickly", "thank you very much",
+    "ok", "okay", "thanks a lot", "will you", "would you", "could you", "can you", "asap", "when you can",
+    "if possible", "for me please", "mate", "buddy", "there",
 )
 NON_REFERRING = {
     "stop", "wait", "cancel", "cancel that", "never mind", "nevermind", "thank you", "thanks", "hello", "hi",
     "hey", "yes", "no", "ok", "okay", "good job", "well done", "pause", "resume", "continue", "go home",
     "come here", "come back", "sit down", "stand up", "that's all", "thats all", "done", "good", "great",
     "nothing", "forget it", "shut down", "turn off", "power off", "go away", "sleep", "start", "help",
+    "keep going", "go on", "carry on", "sorry", "my bad", "oops", "whoops", "nice", "cool", "awesome", "perfect",
+    "good robot", "bad robot", "nice work", "good work", "great job", "nice job", "well played", "excellent",
+    "stop stop", "hold on", "hang on", "one moment", "one second", "just a second", "just a moment", "halt",
+    "freeze", "abort", "quit", "exit", "reset", "restart", "yeah", "yep", "yup", "nope", "sure", "fine",
+    "alright", "all right", "correct", "exactly", "that's right", "thats right", "that's it", "thats it",
+    "got it", "i see", "bye", "goodbye", "good bye", "see you", "good morning", "good night", "good evening",
+    "good afternoon", "try again", "again", "do it again", "one more time", "slow down", "speed up", "faster",
+    "slower", "careful", "be careful", "watch out", "look out", "go back", "move back", "back up", "back off",
+    "move forward", "go forward", "turn left", "turn right", "turn around", "move left", "move right",
+    "go left", "go right", "calm down", "relax", "wake up", "listen", "never mind that", "forget about it",
+    "thats enough", "that's enough", "enough", "no thanks", "no thank you", "not now", "later", "maybe later",
 }
-# Phrase starts, never single verbs: "stop light", "set of keys", "turn signal" are objects.
-NON_REFERRING_STARTS = ("what", "how", "why", "when", "who", "whose", "what's", "whats", "how's", "are you",
-                        "do you", "is it", "tell me", "let's", "lets", "turn on", "turn off", "set a", "set an",
-                        "play some", "play a", "play music", "remind me", "sing", "dance", "repeat after",
-                        "stop it", "stop now", "stop moving", "cancel the", "cancel my", "shut up")
+NON_REFERRING_STARTS = (
+    "what", "how", "why", "when", "who", "whose", "what's", "whats", "how's", "hows", "are you", "do you like",
+    "do you know", "do you want", "is it", "tell me", "let's", "lets", "turn on", "turn off", "set a", "set an",
+    "play some", "play a", "play music", "remind me", "sing", "dance", "repeat after", "stop it", "stop now",
+    "stop moving", "stop that", "stop what", "cancel the", "cancel my", "cancel that", "shut up", "i'm sorry",
+    "im sorry", "sorry about", "sorry for", "keep going", "keep doing", "keep moving", "keep it up", "you're",
+    "youre", "you are", "that was", "that's great", "that's good", "thats great", "thats good", "good job",
+    "well done", "nice job", "thank you", "thanks", "i love", "i like you", "i think", "i guess", "i'm", "im ",
+    "it's", "its ", "it is", "there you go", "go to sleep", "go to bed", "go home", "call ", "send a", "send an",
+    "open the app", "open app", "open settings", "open the door for", "take a break", "take a picture",
+    "take a photo", "take a rest", "have a", "wait a", "wait for", "hold on", "give me a second", "give me a minute",
+    "give me a moment", "give me a break", "never mind", "nevermind", "forget", "what's up", "can you hear",
+    "do you hear", "are there any questions", "stand by", "standby", "start over", "start again",
+)
+_NEGATIONS = ("don't", "dont", "do not", "never", "please don't", "no don't", "don't you", "do not ever",
+              "you shouldn't", "shouldn't", "you should not", "stop trying to", "no need to", "there's no need to",
+              "you don't need to", "don't bother", "dont bother")
 NUMBER_WORDS = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
 )
-# One-word actions that are never object words; others ("open", "watch", "place", "drop")
-# are stripped only when the parser tags them as a verb, so "open book" stays an object.
-ALWAYS_VERBS = {"grab", "fetch", "find", "locate", "grasp", "detect", "identify", "pick", "take", "get", "bring"}
-_PREPOSITIONS = {"on", "in", "at", "to", "of", "with", "near", "next", "by", "behind", "under", "above", "below",
-                 "from", "beside", "between", "left", "right", "closest", "nearest", "far", "farthest"}
-_DETERMINER_ONLY = {"it", "this", "that", "them", "these", "those", "one", "something", "anything", "thing"}
+# Verbs that are also everyday object words or modifiers ("stop light", "pick up truck", "watch
+# on the left", "show horse"): without another request marker, such a phrase stays bare.
+NOUN_LIKE_VERBS = {"stop", "open", "watch", "show", "pick", "turn", "cut", "close", "light", "set", "stand", "press",
+                   "cover", "switch", "drop", "place", "fan", "sink", "plant", "dress", "swing", "slide", "bat",
+                   "pitch",
+                   "display", "cross", "mark", "sign", "board", "tray", "play", "ski", "surf", "skate", "hand", "face",
+                   "back", "top", "side", "front", "table", "stack", "plate", "bowl", "box", "cup", "glass", "spot",
+                   "frame", "screen", "lamp", "coat", "shirt", "jacket",
+                   "park", "train", "bus", "truck", "van", "drive", "walk", "run", "bike", "rock", "store", "shop",
+                   "hang", "roll", "toss", "bench", "lift", "lay", "block", "shower", "remote", "paint", "print",
+                   "sit", "pose", "dish", "bottle", "can", "jar", "pot", "pan", "fork", "knife", "spoon", "sauce"}
+# Whole phrases that read as one object although they start with a verb.
+COMPOUND_NOUNS = {"pick up truck", "pickup truck", "stop light", "stop sign", "turn signal", "walk sign", "push cart",
+                  "pull up bar", "cut out", "set up", "drop off", "take out", "hand out", "pop up", "stand up comedian",
+                  "push button", "pull tab", "show room", "play area", "turn table", "walk in closet"}
+_PARTICLES = {"up", "down", "over", "out", "away", "back", "off", "in", "on", "around", "aside"}
+_RECIPIENTS = {"me", "us", "him", "her", "them"}
+# Prepositions that make "look at", "go to", "search for" one verb when no object precedes them.
+_VERB_PREPOSITIONS = {"at", "to", "for", "on", "towards", "toward", "into", "onto", "over", "around", "near", "by"}
+_DETERMINER_ONLY = {"it", "this", "that", "them", "these", "those", "one", "something", "anything", "thing", "this one",
+                    "that one", "it up", "that thing", "this thing", "the thing", "stuff", "everything", "all",
+                    "all of them", "both", "both of them", "some", "any", "one of them", "the one", "the ones",
+                    "nothing", "something else", "anything else", "whatever", "there", "here", "it there",
+                    "it here", "that there"}
+_OBJECT_STARTS = {"the", "a", "an", "this", "that", "these", "those", "my", "your", "his", "her", "our", "their",
+                  "its", "some", "any", "each", "every", "another", "all", "both", "either", "no", *NUMBER_WORDS}
+# Multi-word prepositions first; these open a destination. "to the left of" inside an expression
+# is not a goal when the verb already has a recipient ("bring me the cup to the left of the plate").
+_DESTINATION_PREPS = sorted((tuple(p.split()) for p in (
+    "in front of", "on top of", "next to", "close to", "in between", "on to", "in to", "inside of",
+    "to", "into", "onto", "towards", "toward", "beside", "besides", "inside", "in", "on", "at", "near", "by",
+    "behind", "under", "underneath", "beneath", "below", "above", "over", "between", "against", "alongside",
+    "here", "there", "over here", "over there", "back", "away", "aside", "up here", "down here", "right here",
+    "right there", "back here", "back there", "left", "right", "to the left", "to the right")),
+    key=lambda p: -len(p))
+_GOAL_PREPS = {("to",), ("into",), ("onto",), ("towards",), ("toward",), ("next", "to"), ("in", "front", "of"),
+               ("on", "top", "of"), ("beside",), ("inside",), ("here",), ("there",), ("over", "here"),
+               ("over", "there"), ("back",), ("away",), ("aside",), ("up", "here"), ("down", "here"),
+               ("right", "here"), ("right", "there"), ("back", "here"), ("back", "there"), ("on", "to"), ("in", "to"),
+               ("close", "to"), ("to", "the", "left"), ("to", "the", "right"),
+               ("behind",), ("in", "between"), ("between",), ("inside", "of"), ("near",)}
+# Goals after take/bring/hand/give: a place or a person, never a relation ("near", "in front of").
+_TAKE_GOALS = {("to",), ("into",), ("onto",), ("towards",), ("toward",), ("here",), ("there",), ("over", "here"),
+               ("over", "there"), ("back",), ("away",), ("right", "here"), ("right", "there"), ("back", "here"),
+               ("back", "there"), ("to", "the", "left"), ("to", "the", "right"), ("on", "to"), ("in", "to")}
+_PLACE_ONLY = {("left",), ("right",)}  # "put the cup left": a direction only after a place verb
+# Words that make a destination a direction or a person rather than an object on the table.
+_NON_OBJECT_WORDS = {"me", "us", "you", "him", "her", "them", "here", "there", "left", "right", "side", "front",
+                     "back", "middle", "center", "centre", "up", "down", "away", "aside", "forward", "backward",
+                     "backwards", "the", "a", "my", "your", "this", "that", "it", "over", "top", "bottom", "corner",
+                     "edge", "far", "near", "close", "closer", "further", "farther", "other", "end", "left-hand",
+                     "right-hand", "hand", "hands", "myself", "yourself", "place", "spot", "somewhere", "elsewhere",
+                     "where", "on", "in", "to", "of", "at"}
+# Relation words after which "it"/"that" is an anaphor of the previous answer ("left of it").
+_RELATION_WORDS = {"of", "to", "behind", "near", "beside", "under", "above", "below", "by", "than", "besides", "with",
+                   "from", "over", "on", "in", "between", "underneath", "beneath", "past", "after", "before",
+                   "across", "around", "against", "toward", "towards", "like", "as"}
+_ANAPHORS = {"it", "that", "this", "that one", "this one", "them", "those", "these", "the last one",
+             "the previous one", "the one you found", "the one before"}
+# "no, the other one", "not that one": the next-best candidate of the previous command.
+_OTHER_FORMS = {"the other one", "other one", "the other", "another one", "a different one", "the next one",
+                "not that one", "not this one", "wrong one", "the wrong one", "not that", "not this",
+                "the other thing", "the other object", "a different object", "something else", "the next",
+                "next one", "not the one", "the second one", "other", "another", "a different thing",
+                "that's the wrong one", "thats the wrong one", "that's wrong", "thats wrong", "wrong", "not it",
+                "try another", "try another one", "try the other one", "the one next to it"}
+_OTHER_FORMS.discard("the one next to it")  # that is an anchor, not "the other one"
+_CORRECTIONS = ("no", "nope", "nah", "wrong", "not quite", "no no", "uh no", "actually", "sorry", "i mean", "i meant",
+                "oops", "no sorry", "no i mean", "no i meant", "not that")
+_FRAMES = sorted((
+    (("where", "is"), "where is"), (("where", "are"), "where are"), (("where's",), "where's"),
+    (("wheres",), "where's"), (("where", "s"), "where's"), (("where", "did", "you", "put"), "where is"),
+    (("where", "can", "i", "find"), "find"), (("where", "was"), "where is"), (("where", "would", "i", "find"), "find"),
+    (("is", "there"), "is there"), (("are", "there"), "is there"), (("is", "there", "any"), "is there"),
+    (("do", "you", "see"), "see"), (("can", "you", "see"), "see"), (("did", "you", "see"), "see"),
+    (("have", "you", "seen"), "see"), (("do", "we", "have"), "is there"), (("you", "see"), "see"),
+    (("can", "you", "spot"), "spot"), (("do", "you", "have"), "have"),
+    (("i", "need"), "need"), (("i", "want"), "want"), (("i'd", "like"), "like"), (("i", "would", "like"), "like"),
+    (("id", "like"), "like"), (("i", "d", "like"), "like"), (("i'll", "take"), "take"), (("i", "will", "take"), "take"),
+    (("we", "need"), "need"), (("i", "could", "use"), "need"), (("i", "wanna"), "want"),
+    (("i", "want", "to", "see"), "see"),
+    (("can", "i", "have"), "have"), (("could", "i", "have"), "have"), (("may", "i", "have"), "have"),
+    (("can", "i", "get"), "get"), (("could", "i", "get"), "get"), (("can", "we", "have"), "have"),
+    (("can", "i", "see"), "see"), (("let", "me", "see"), "see"), (("let", "me", "have"), "have"),
+    (("i", "need", "to", "see"), "see"), (("i'm", "looking", "for"), "look for"),
+    (("im", "looking", "for"), "look for"),
+    (("i", "am", "looking", "for"), "look for"), (("we're", "looking", "for"), "look for"),
+    (("take", "a", "look", "at"), "look at"), (("have", "a", "look", "at"), "look at"),
+    (("take", "a", "closer", "look", "at"), "look at"), (("give", "me"), "give"),
+    (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
+    (("bring", "me"), "bring"), (("pass", "me"), "pass"), (("fetch", "me"), "fetch"), (("grab", "me"), "grab"),
+    (("find", "me"), "find"), (("give", "us"), "give"), (("bring", "us"), "bring"), (("show", "us"), "show"),
+), key=lambda frame: -len(frame[0]))
+_CHAINS = sorted((
+    ("i", "want", "you", "to"), ("i", "need", "you", "to"), ("i'd", "like", "you", "to"),
+    ("i", "would", "like", "you", "to"),
+    ("i'd", "like", "to"), ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"),
+    ("could", "you"), ("would", "you"), ("will", "you"), ("you", "should"), ("you", "need", "to"), ("you", "can"),
+    ("you", "could"), ("help", "me"), ("i", "need", "help", "to"), ("let's",), ("lets",), ("you", "must"),
+    ("can", "i", "ask", "you", "to"), ("try", "and"), ("be", "sure", "to"), ("make", "sure", "to"), ("remember", "to"),
+    ("i", "wish", "you", "would"), ("id", "like", "you", "to"), ("i", "d", "like", "you", "to"), ("id", "like", "to"),
+    ("i", "d", "like", "to"), ("would", "you", "mind"), ("do", "you", "mind"), ("you", "gotta"), ("you", "have", "to"),
+    ("go", "ahead", "and"), ("i", "want", "u", "to"), ("can", "u"), ("could", "u"), ("i", "wanna", "see"),
+    ("wanna",), ("gonna",), ("you", "wanna"),
+), key=lambda chain: -len(chain))
+_PARSE_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "morphologizer", "transformer"}
+# Verbs that take another verb with "to" ("try to find", "remember to grab"); "go to" is a place.
+_TO_CHAINS = {"try", "attempt", "want", "need", "like", "love", "remember", "manage", "help", "start", "begin",
+              "continue", "hurry", "be", "have", "mind", "proceed", "bother", "dare", "wish", "hope", "plan"}
+_SECOND_OBJECT = {"and", "then", "also", "plus", "after", "afterwards", "as", "or"}
+
+
+@dataclass
+class ParsedCommand:
+    command: str
+    action: str = ""  # one of ACTIONS (or a configured extra action); "" for a bare expression
+    expression: str = ""
+    has_referent: bool = True
+    reason: str = ""  # why there is no referent
+    doc: object = None  # spaCy parse of ``expression`` when the parser made one (reused downstream)
+    action_verb: str = ""  # the verb as spoken ("nab", "pick ... up" as "pick up")
+    destination: str = ""  # where the object should go, words as spoken ("in the basket", "to me")
+    destination_object: str = ""  # the object the destination names ("the basket"); "" for directions/people
+    refusal: str = ""  # short code for no_referent: negated, not_a_request, no_object, question, stop
+    followup: str = ""  # "other": the previous answer's next-best candidate; "same": "pick it up", the answer
+    anchor_is_previous: bool = False  # "the one left of it": "it" is the previous answer
+    anchor_word: str = ""  # the pronoun that stands for the previous answer ("it", "that")
+    unanswered: str = ""  # words naming a second object or action that is not answered
+    notes: list[str] = field(default_factory=list)
+
+
+def normalise(text: str) -> list[str]:
+    """Lower-case word tokens without punctuation; standalone digits 0-20 as words."""
+    text = text.lower().replace("’", "'").replace("`", "'")
+    tokens = re.findall(r"[\w']+", text)
+    tokens = [t.strip("'") for t in tokens if t.strip("'")]
+    return [NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t for t in tokens]
+
+
+def _starts(tokens: list[str], prefix: tuple[str, ...]) -> bool:
+    return len(tokens) >= len(prefix) and tuple(tokens[: len(prefix)]) == prefix
 
 
 def _is_object_word(token) -> bool:
@@ -64,94 +263,481 @@ def _is_object_word(token) -> bool:
     return token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or not (token.is_stop or token.is_punct)
 
 
-@dataclass
-class ParsedCommand:
-    command: str
-    action: str = ""
-    expression: str = ""
-    has_referent: bool = True
-    reason: str = ""
-    doc: object = None  # spaCy parse of ``expression`` when the parser made one (reused downstream)
-
-
-def normalise(text: str) -> list[str]:
-    """Lower-case word tokens without punctuation; standalone digits 0-20 as words."""
-    text = text.lower().replace("’", "'")
-    tokens = re.findall(r"[\w']+", text)
-    tokens = [t.strip("'") for t in tokens if t.strip("'")]
-    return [NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t for t in tokens]
-
-
 class CommandParser:
-    def __init__(self, nlp=None, robot_names: tuple[str, ...] = ("robot",), extra_actions: tuple[str, ...] = ()):
+    """One spaCy parse per command; results are cached (robots repeat their commands)."""
+
+    def __init__(self, nlp=None, robot_names: tuple[str, ...] = ("robot",), extra_actions: tuple[str, ...] = (),
+                 cache_size: int = 256):
         self.nlp = nlp
         self.robot_names = tuple(" ".join(normalise(n)) for n in robot_names if normalise(n))
-        variants = [(v, canonical) for canonical, forms in ACTIONS.items() for v in forms]
-        variants += [(" ".join(normalise(a)), " ".join(normalise(a))) for a in extra_actions if normalise(a)]
-        self._actions = sorted(((tuple(v.split()), c) for v, c in variants), key=lambda item: -len(item[0]))
+        self.extra_actions = {" ".join(normalise(a)): " ".join(normalise(a)) for a in extra_actions if normalise(a)}
+        self._extra_forms = sorted((tuple(a.split()) for a in self.extra_actions), key=lambda f: -len(f))
         wake = [tuple(n.split()) for n in self.robot_names]
+        self._wake = wake
         self._leading = sorted([tuple(p.split()) for p in LEADING_POLITENESS] + wake +
-                               [("hey", *w) for w in wake] + [("ok", *w) for w in wake], key=lambda p: -len(p))
+                               [("hey", *w) for w in wake] + [("ok", *w) for w in wake] +
+                               [("okay", *w) for w in wake] + [("hi", *w) for w in wake], key=lambda p: -len(p))
         self._trailing = sorted([tuple(p.split()) for p in TRAILING_POLITENESS] + wake, key=lambda p: -len(p))
+        self._cache: OrderedDict[str, ParsedCommand] = OrderedDict()
+        self.cache_size = cache_size
 
+    # ------------------------------------------------------------------ entry
     def parse(self, command: str) -> ParsedCommand:
-        tokens = self._clean(normalise(command))
+        cached = self._cache.get(command)
+        if cached is None:
+            cached = self._parse(command)
+            if self.cache_size > 0:
+                self._cache[command] = cached
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(command)
+        return cached
+
+    def _parse(self, command: str) -> ParsedCommand:
+        raw = normalise(command)
+        tokens, marked = self._clean(raw)
         if not tokens:
-            return ParsedCommand(command, has_referent=False, reason="nothing to look for in the command")
+            return self._refuse(command, "no_object", "nothing to look for in the command")
         phrase = " ".join(tokens)
         if tuple(tokens) in self._leading or tuple(tokens) in self._trailing:
-            return ParsedCommand(command, has_referent=False, reason=f"'{phrase}' only addresses the robot")
-        if phrase in NON_REFERRING or phrase.startswith(tuple(s + " " for s in NON_REFERRING_STARTS)) \
-                or phrase in NON_REFERRING_STARTS:
-            return ParsedCommand(command, has_referent=False, reason=f"'{phrase}' does not describe an object")
-        action, tokens = self._strip_action(tokens)
-        tokens = self._strip_edges(tokens)
-        expression = " ".join(tokens)
-        if not tokens:
-            return ParsedCommand(command, action, has_referent=False,
-                                 reason=f"the command asks to {action or 'act'} but names no object")
-        if expression in _DETERMINER_ONLY or expression in NON_REFERRING:
-            return ParsedCommand(command, action, expression, has_referent=False,
-                                 reason=f"'{expression}' does not describe which object")
-        doc = self.nlp(expression) if self.nlp is not None else None
-        if doc is not None and not any(_is_object_word(t) for t in doc):
-            return ParsedCommand(command, action, expression, has_referent=False,
-                                 reason=f"no object words in '{expression}'")
-        return ParsedCommand(command, action, expression, doc=doc)
+            return self._refuse(command, "not_a_request", f"'{phrase}' only addresses the robot")
+        refusal = self._refusal(tokens)
+        if refusal:
+            return self._refuse(command, *refusal)
+        tokens, corrected = self._strip_correction(tokens)
+        if " ".join(tokens) in _OTHER_FORMS:
+            return ParsedCommand(command, expression=" ".join(tokens), followup="other")
+        if corrected and not tokens:
+            return self._refuse(command, "not_a_request", f"'{phrase}' corrects nothing that names an object")
+        return self._parse_request(command, tokens, marked or corrected)
 
-    # ------------------------------------------------------------------ rules
-    def _clean(self, tokens: list[str]) -> list[str]:
-        tokens = [t for t in tokens if t not in FILLERS]
-        deduplicated = [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]  # ASR stutter
-        return self._strip_edges(deduplicated)
+    def _parse_request(self, command: str, tokens: list[str], marked: bool) -> ParsedCommand:
+        doc = self._parse_words(tokens)
+        request = self._find_request(tokens, doc, marked)
+        if request is None:
+            return self._finish(ParsedCommand(command), tokens, bare=True, doc=doc)
+        verb_start, verb_end, action, verb_words, object_start = request
+        parsed = ParsedCommand(command, action=action, action_verb=" ".join(verb_words))
+        body = tokens[object_start:]
+        body, rest = self._split_second(body)
+        body, particle = self._strip_particle(body, verb_words)
+        if particle:
+            parsed.action_verb = f"{parsed.action_verb} {particle}"
+            parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        lemma = self._lemma(doc, verb_start, verb_words)
+        body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start])
+        if not destination and rest:
+            destination, rest = self._destination_from_second(rest)
+        parsed.destination = " ".join(destination)
+        parsed.destination_object = destination_object(destination)
+        parsed.unanswered = " ".join(rest)
+        return self._finish(parsed, body, bare=False, doc=doc)
+
+    def _parse_words(self, words: list[str]):
+        """spaCy parse over exactly these words, so token i of the parse is word i."""
+        if self.nlp is None:
+            return None
+        from spacy.tokens import Doc
+
+        doc = Doc(self.nlp.vocab, words=words)
+        for name, component in self.nlp.pipeline:
+            if name in _PARSE_COMPONENTS:  # tags and dependencies only: half the time of the full pipeline
+                doc = component(doc)
+        return doc
+
+    # ------------------------------------------------------------------ step 1: cleaning
+    def _clean(self, tokens: list[str]) -> tuple[list[str], bool]:
+        """Drop fillers, stutters and politeness; report whether politeness marked a request."""
+        marked = any(t in POLITE_ANYWHERE for t in tokens)
+        tokens = [t for t in tokens if t not in _SAFE_FILLERS and t not in POLITE_ANYWHERE]
+        tokens = [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]  # ASR stutter
+        tokens = self._destutter_pairs(tokens)
+        stripped = self._strip_edges(tokens)
+        return stripped, marked or len(stripped) < len(tokens)
+
+    @staticmethod
+    def _destutter_pairs(tokens: list[str]) -> list[str]:
+        """'pick up pick up the cup', 'the red the red cup': a repeated two-word start."""
+        out: list[str] = []
+        for token in tokens:
+            out.append(token)
+            if len(out) >= 4 and out[-4:-2] == out[-2:] and out[-1] not in ("one", "two"):
+                del out[-2:]
+        return out
 
     def _strip_edges(self, tokens: list[str]) -> list[str]:
         changed = True
         while changed and tokens:
             changed = False
             for prefix in self._leading:
-                if tuple(tokens[: len(prefix)]) == prefix and len(tokens) > len(prefix):
+                if _starts(tokens, prefix) and len(tokens) > len(prefix):
                     tokens, changed = tokens[len(prefix):], True
                     break
             for suffix in self._trailing:
                 if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
+                    if suffix == ("there",) and len(tokens) > 1 and tokens[-2] in ("over", "right", "in", "on",
+                                                                                  "up", "down", "back", "it", "them"):
+                        continue  # "put it over there": a destination, not a greeting
                     tokens, changed = tokens[: -len(suffix)], True
                     break
         return tokens
 
-    def _strip_action(self, tokens: list[str]) -> tuple[str, list[str]]:
-        for form, canonical in self._actions:
-            if tuple(tokens[: len(form)]) == form and len(tokens) > len(form):
-                if len(form) == 1 and form[0] not in ALWAYS_VERBS and (
-                        tokens[1] in _PREPOSITIONS or not self._is_verb_first(tokens)):
-                    continue  # "watch on the left", "open book": the word is the object
-                rest = tokens[len(form):]
-                if form == ("pick",) and rest[-1] == "up" and len(rest) > 1:  # "pick the mug up"
-                    rest = rest[:-1]
-                return canonical, rest
-        return "", tokens
+    # ------------------------------------------------------------------ step 2: refusals
+    def _refusal(self, tokens: list[str]) -> tuple[str, str] | None:
+        phrase = " ".join(tokens)
+        core = " ".join(self._strip_edges([t for t in tokens if t not in FILLERS]) or tokens)
+        if phrase.startswith(tuple(n + " " for n in _NEGATIONS)) or phrase in _NEGATIONS:
+            return "negated", f"negated: '{phrase}' asks not to act, so there is nothing to find"
+        if any(_starts(tokens, prefix) and len(tokens) > len(prefix) for prefix, _ in _FRAMES):
+            return None  # "i'm looking for the cup", "is there a cup": an indirect request
+        for text in (phrase, core):
+            if text in NON_REFERRING:
+                code = "stop" if text.split()[0] in ("stop", "wait", "cancel", "pause", "halt", "abort",
+                                                     "freeze", "hold", "hang") else "not_a_request"
+                return code, f"{code}: '{text}' is not a request about an object"
+            if text.startswith(tuple(s if s.endswith(" ") else s + " " for s in NON_REFERRING_STARTS)) \
+                    or text in NON_REFERRING_STARTS:
+                code = "question" if text.split()[0] in ("what", "how", "why", "when", "who", "whose", "what's",
+                                                         "whats", "how's", "hows", "is", "are") else "not_a_request"
+                return code, f"{code}: '{text}' is not a request about an object"
+        return None
 
-    def _is_verb_first(self, tokens: list[str]) -> bool:
-        if self.nlp is None:
+    def _strip_correction(self, tokens: list[str]) -> tuple[list[str], bool]:
+        """'no, the red one' -> 'the red one' (a new request); 'no the other one' stays a follow-up."""
+        for prefix in sorted((tuple(c.split()) for c in _CORRECTIONS), key=lambda p: -len(p)):
+            if _starts(tokens, prefix) and len(tokens) > len(prefix):
+                rest = self._strip_edges(tokens[len(prefix):])
+                if prefix == ("not", "that") and " ".join(rest) not in _OTHER_FORMS:
+                    continue
+                return rest, True
+        return tokens, False
+
+    @staticmethod
+    def _refuse(command: str, code: str, reason: str) -> ParsedCommand:
+        return ParsedCommand(command, has_referent=False, reason=reason, refusal=code)
+
+    # ------------------------------------------------------------------ step 3: the request
+    def _find_request(self, tokens: list[str], doc, marked: bool):
+        """(verb_start, verb_end, action, verb words, object start) or None for a bare phrase."""
+        start, framed, frame = self._skip_frames(tokens)
+        if frame:
+            spoken, recipient = frame
+            verb_end = start - 1 if recipient else start
+            return verb_end - 1, verb_end, self._action_of(spoken.split()), spoken.split(), start
+        start, chained = self._skip_chain(tokens, doc, start)
+        if start >= len(tokens):
+            return None
+        extra = next((f for f in self._extra_forms if _starts(tokens[start:], f) and len(tokens) > start + len(f)),
+                     None)
+        if extra:
+            end = start + len(extra)
+            return start, end, self.extra_actions[" ".join(extra)], list(extra), end
+        marked = framed or chained or marked
+        gerund = marked and doc is not None and doc[start].tag_ == "VBG" and _base_form(tokens[start]) in ACTION_OF
+        if not (self._is_verb(tokens, doc, start) or gerund):  # "(would you mind) picking up the cup"
+            return None
+        verb_end = start + 1
+        verb_words = [tokens[start]]
+        if verb_end < len(tokens) and tokens[verb_end] in _PARTICLES and self._particle_of_verb(tokens, doc, verb_end):
+            verb_words.append(tokens[verb_end])
+            verb_end += 1
+        recipient = verb_end < len(tokens) and tokens[verb_end] in _RECIPIENTS and verb_end + 1 < len(tokens) \
+            and tokens[verb_end + 1] not in _VERB_PREPOSITIONS | {"where", "which", "what"}
+        object_start = verb_end + 1 if recipient else verb_end
+        if object_start + 1 < len(tokens) and tokens[object_start] in _VERB_PREPOSITIONS and not recipient:
+            verb_words.append(tokens[object_start])  # "look at", "go to", "search for"
+            object_start += 1
+        if object_start >= len(tokens):
+            if not marked and (tokens[start] not in ACTION_OF or tokens[start] in NOUN_LIKE_VERBS):
+                return None  # a one-word object ("tray"), not a verb without an object
+            return start, verb_end, self._action_of(verb_words), verb_words, object_start
+        particle_last = len(verb_words) == 1 and tokens[-1] in ("up", "over", "down") and len(tokens) > object_start + 1
+        if not (marked or recipient or particle_last) \
+                and not self._bare_verb_is_request(tokens, start, verb_end, object_start):
+            return None
+        return start, verb_end, self._action_of(verb_words), verb_words, object_start
+
+    def _skip_frames(self, tokens: list[str]) -> tuple[int, bool, tuple[str, bool] | None]:
+        """Indirect requests: 'i need X', 'can i have X', 'where is X', 'do you see X', 'is there X'.
+
+        Returns the index after the frame, whether any frame or chain was seen, and for an
+        indirect request (spoken verb, whether a recipient 'me' follows the verb)."""
+        position, framed = 0, False
+        for _ in range(3):
+            chain = next((c for c in _CHAINS if _starts(tokens[position:], c) and len(tokens) > position + len(c)),
+                         None)
+            if chain is None:
+                break
+            position += len(chain)
+            framed = True
+            position += len(self._strip_lead(tokens[position:]))
+        for prefix, spoken in _FRAMES:
+            if _starts(tokens[position:], prefix) and len(tokens) > position + len(prefix):
+                after = position + len(prefix)
+                if spoken in ("need", "want", "like", "have", "get") and tokens[after] in ("to", "you"):
+                    continue  # "i need to ...", "i want you to ...": a chain, handled above
+                recipient = prefix[-1] == "me"
+                if recipient and tokens[after] in _VERB_PREPOSITIONS:
+                    continue
+                return after, True, (spoken, recipient)
+        return position, framed, None
+
+    def _strip_lead(self, tokens: list[str]) -> list[str]:
+        """Politeness words after a chain ('can you please just grab'): the part to skip."""
+        skipped: list[str] = []
+        while tokens and tokens[0] in ("just", "quickly", "now", "also", "then", "maybe", "kindly", "go", "ahead",
+                                       "and", "first", "perhaps", "possibly", "simply", "carefully", "gently"):
+            if tokens[0] in ("go", "ahead") and not (len(tokens) > 1 and tokens[1] in ("ahead", "and")):
+                break
+            skipped.append(tokens[0])
+            tokens = tokens[1:]
+        return skipped
+
+    def _skip_chain(self, tokens: list[str], doc, start: int) -> tuple[int, bool]:
+        """'go pick up', 'come and grab', 'try to find', 'go ahead and': the last verb is the request."""
+        chained = False
+        for _ in range(3):
+            if start + 2 < len(tokens) and self._is_verb(tokens, doc, start) \
+                    and (tokens[start + 1] in ("and", "n")
+                         or (tokens[start + 1] == "to" and tokens[start] in _TO_CHAINS)) \
+                    and self._is_verb(tokens, doc, start + 2):
+                start, chained = start + 2, True
+                continue
+            if start + 1 < len(tokens) and tokens[start] in ("go", "come", "try", "run", "hurry", "quickly", "just",
+                                                             "now", "then", "also", "please", "help") \
+                    and self._is_verb(tokens, doc, start + 1):
+                start, chained = start + 1, True
+                continue
+            if _starts(tokens[start:], ("go", "ahead", "and")) or _starts(tokens[start:], ("be", "a", "dear", "and")):
+                start, chained = start + (3 if tokens[start] == "go" else 4), True
+                continue
+            break
+        return start, chained
+
+    def _is_verb(self, tokens: list[str], doc, index: int) -> bool:
+        """A base-form verb by the parse, or a known action when no parser is loaded."""
+        if index >= len(tokens):
+            return False
+        word = tokens[index]
+        if doc is None:
+            return word in ACTION_OF or word in self.extra_actions
+        token = doc[index]
+        if token.tag_ == "VBG" and index > 0 and tokens[index - 1] == "mind":
+            return True  # "would you mind picking up"
+        if token.tag_ == "VB" or (token.pos_ == "VERB" and token.tag_ in ("VBP",) and index == 0):
             return True
-        return self.nlp(" ".join(tokens))[0].pos_ in ("VERB", "AUX")
+        # spaCy sometimes tags a clause-initial imperative as a noun or adjective ("hand", "select"):
+        # trust the known verbs there when words follow; the bare-phrase rule still applies.
+        return word in ACTION_OF and index + 1 < len(tokens)
+
+    @staticmethod
+    def _particle_of_verb(tokens: list[str], doc, index: int) -> bool:
+        """'pick up', 'hand over': a particle by the parse, or a known phrasal verb; 'back', 'on'
+        and 'in' only in known phrasal verbs ('grab back sandwich' keeps its 'back')."""
+        if f"{tokens[index - 1]} {tokens[index]}" in ACTION_OF:
+            return True
+        if tokens[index] not in ("up", "down", "out", "over", "away", "off"):
+            return False
+        return doc is not None and (doc[index].dep_ == "prt" or doc[index].tag_ == "RP")
+
+    def _bare_verb_is_request(self, tokens: list[str], start: int, verb_end: int, object_start: int) -> bool:
+        """A verb-first phrase with nothing else marking a request (the deciding rule, module doc)."""
+        if " ".join(tokens) in COMPOUND_NOUNS:
+            return False  # "pick up truck", "stop light": the whole phrase is one object
+        if tokens[start] not in NOUN_LIKE_VERBS or verb_end - start > 1:
+            return True
+        if object_start == verb_end and (tokens[object_start] in _OBJECT_STARTS or tokens[object_start] in _RECIPIENTS):
+            return True  # "open the drawer", "show me the cup"
+        # "watch on the left", "open book", "show horse" stay bare, unless a destination follows
+        # ("place remote next to the bowl"): only a request has one.
+        return object_start == verb_end and bool(self._split_destination(tokens[object_start:], tokens[start], [])[1])
+
+    def _action_of(self, verb_words: list[str]) -> str:
+        if verb_words[0].endswith("ing") and len(verb_words[0]) > 5:  # "picking up" -> "pick up"
+            verb_words = [_base_form(verb_words[0]), *verb_words[1:]]
+        for size in range(len(verb_words), 0, -1):
+            words = " ".join(verb_words[:size])
+            if words in self.extra_actions:
+                return self.extra_actions[words]
+            if words in ACTION_OF:
+                return ACTION_OF[words]
+        joined = f"{verb_words[0]} {verb_words[-1]}"
+        return ACTION_OF.get(joined, "other")
+
+    @staticmethod
+    def _lemma(doc, index: int, verb_words: list[str]) -> str:
+        """The request verb is a base form (tag VB), so it is its own lemma."""
+        return verb_words[0]
+
+    # ------------------------------------------------------------------ step 4: splitting
+    @staticmethod
+    def _strip_particle(body: list[str], verb_words: list[str]) -> tuple[list[str], str]:
+        """'pick the mug up', 'hand the bottle over', 'put the cup down'."""
+        if len(verb_words) == 1 and len(body) > 1 and body[-1] in _PARTICLES - {"in", "on"} \
+                and f"{verb_words[0]} {body[-1]}" in ACTION_OF:
+            return body[:-1], body[-1]
+        return body, ""
+
+    @staticmethod
+    def _split_second(body: list[str]) -> tuple[list[str], list[str]]:
+        """'the cup and the ball' -> first object only; 'the salt and pepper' is one object."""
+        for i, word in enumerate(body):
+            if i == 0 or word not in _SECOND_OBJECT:
+                continue
+            following = body[i + 1] if i + 1 < len(body) else ""
+            if word == "as" and following != "well":
+                continue
+            if word == "or" and following not in _OBJECT_STARTS:
+                continue
+            if word in ("and", "plus", "also") and following not in _OBJECT_STARTS | {"then", "also", "put", "place",
+                                                                                      "bring", "give", "hand", "move",
+                                                                                      "drop", "set", "take", "throw",
+                                                                                      "toss", "carry", "it", "after",
+                                                                                      "afterwards", "next"} \
+                    and following not in ACTION_OF:
+                continue
+            if word in ("then", "after", "afterwards") and i > 0 and body[i - 1] != "and" and following not in \
+                    _OBJECT_STARTS | set(ACTION_OF) | {"put", "it"}:
+                continue
+            if following in ("all", "both") or body[i - 1] in ("between", "both"):
+                continue
+            return body[:i], body[i:]
+        return body, []
+
+    @staticmethod
+    def _destination_from_second(rest: list[str]) -> tuple[list[str], list[str]]:
+        """'... and put it in the basket': the second clause gives the first object's destination."""
+        words = [w for w in rest if w not in ("and", "then", "also")]
+        if len(words) >= 3 and words[0] in PLACE_VERBS | CARRY_VERBS and words[1] in ("it", "them", "that", "this"):
+            destination = words[2:]
+            if destination and destination[-1] in ("down",):
+                destination = destination[:-1]
+            if destination and any(_starts(destination, p) for p in _DESTINATION_PREPS):
+                return destination, []
+        return [], rest
+
+    def _split_destination(self, body: list[str], lemma: str, verb_tail: list[str]) -> tuple[list[str], list[str]]:
+        """The destination of verbs that move things: the last goal phrase after the object's first word."""
+        place = lemma in PLACE_VERBS
+        carry = lemma in CARRY_VERBS
+        if not (place or carry) or len(body) < 2:
+            return body, []
+        has_recipient = any(t in _RECIPIENTS for t in verb_tail)
+        best = -1
+        i = 1
+        while i < len(body):
+            prep = next((p for p in _DESTINATION_PREPS if _starts(body[i:], p)), None)
+            if prep is None:
+                i += 1
+                continue
+            goal = prep in _GOAL_PREPS or (place and prep not in _PLACE_ONLY) or (place and i + len(prep) == len(body))
+            if not (place or lemma in MOVE_VERBS) and prep not in _TAKE_GOALS:
+                goal = False  # "take the tray in front of the girl": a relation, not where to take it
+            if has_recipient and prep not in _TAKE_GOALS - {("to",)}:
+                goal = False
+            if prep in _PLACE_ONLY and i + 1 < len(body):
+                goal = False  # "the cup left of the plate": a relation, not a direction
+            if prep[0] == "to" and body[i + 1: i + 4] in (["the", "left", "of"], ["the", "right", "of"]) \
+                    and (has_recipient or lemma not in PLACE_VERBS | MOVE_VERBS):
+                goal = False  # "take the nuts to the right of the meat": a relation inside the expression
+            if body[i - 1] in ("of", "between", "and", "from"):
+                goal = False
+            if goal:
+                best = i
+            i += len(prep)
+        if best < 1:
+            return body, []
+        if best > 1 and body[best - 1] in ("back", "down"):
+            best -= 1  # "put the cup back in the box": "back in the box"; "set the cup down on the table"
+        return body[:best], body[best:]
+
+    # ------------------------------------------------------------------ step 5: the expression
+    def _finish(self, parsed: ParsedCommand, tokens: list[str], bare: bool, doc=None) -> ParsedCommand:
+        tokens = self._strip_trailing(tokens)
+        expression = " ".join(tokens)
+        parsed.expression = expression
+        if not bare and expression in _OTHER_FORMS:
+            parsed.followup = "other"
+            return parsed
+        anchor = self._anchor(tokens)
+        if anchor:
+            parsed.anchor_is_previous, parsed.anchor_word = True, anchor
+        if not tokens:
+            parsed.has_referent = False
+            parsed.refusal = "no_object"
+            parsed.reason = f"no_object: the command asks to {parsed.action_verb or 'act'} but names no object"
+            return parsed
+        if not bare and expression in _ANAPHORS:
+            parsed.followup = "same"  # "pick it up": the previous answer, when there is one
+        if expression in _DETERMINER_ONLY or expression in NON_REFERRING:
+            parsed.has_referent = False
+            parsed.refusal = "no_object"
+            parsed.reason = f"no_object: '{expression}' does not describe which object"
+            return parsed
+        words = self._tokens_of(doc, tokens)
+        if words is not None and not any(_is_object_word(t) for t in words):
+            parsed.has_referent = False
+            parsed.refusal = "no_object"
+            parsed.reason = f"no_object: no object words in '{expression}'"
+        return parsed
+
+    @staticmethod
+    def _tokens_of(doc, words: list[str]):
+        """The command parse's tokens for these (contiguous) words; the parse is not redone."""
+        if doc is None or not words:
+            return None
+        texts = [t.text for t in doc]
+        for start in range(len(texts) - len(words), -1, -1):
+            if texts[start: start + len(words)] == words:
+                return list(doc[start: start + len(words)])
+        return None
+
+    def _strip_trailing(self, tokens: list[str]) -> list[str]:
+        changed = True
+        while changed and tokens:
+            changed = False
+            for suffix in self._trailing:
+                if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
+                    if suffix == ("there",):
+                        continue
+                    tokens, changed = tokens[: -len(suffix)], True
+                    break
+        return tokens
+
+    @staticmethod
+    def _anchor(tokens: list[str]) -> str:
+        """'the one left of it', 'the cup next to that': the pronoun standing for the previous answer."""
+        for size in (3, 2, 1):
+            if len(tokens) > size:
+                tail = " ".join(tokens[-size:])
+                if tail in _ANAPHORS and tokens[-size - 1] in _RELATION_WORDS | {"left", "right", "next"}:
+                    return tail
+        return ""
+
+
+_DESTINATION_WORDS = {w for p in _DESTINATION_PREPS for w in p}
+
+
+def _base_form(gerund: str) -> str:
+    """'picking' -> 'pick', 'grabbing' -> 'grab', 'placing' -> 'place' (known verbs only)."""
+    stem = gerund[:-3]
+    for candidate in (stem, stem + "e", stem[:-1]):
+        if candidate in ACTION_OF:
+            return candidate
+    return stem
+
+
+def destination_object(destination: list[str]) -> str:
+    """The object a destination names ("in the blue bowl" -> "the blue bowl"), or "" for a direction/person."""
+    words = [w for w in destination if w not in ("down",)] if destination[:1] == ["down"] else list(destination)
+    for _ in range(3):
+        prep = next((p for p in _DESTINATION_PREPS if _starts(words, p) and p not in (("left",), ("right",))), None)
+        if prep is None:
+            break
+        words = words[len(prep):]
+    if words[:1] in (["of"],):
+        words = words[1:]
+    if not words or all(w in _NON_OBJECT_WORDS for w in words):
+        return ""
+    return " ".join(words)

@@ -82,6 +82,11 @@ class CommandConfig:
 
     robot_names: str = "robot"
     extra_actions: str = ""
+    context_timeout: float = 30.0  # s; how long an answer stays the context of follow-ups ("the other one")
+
+    def validate(self) -> None:
+        _check(self.context_timeout >= 0, "command.context_timeout", self.context_timeout,
+               "use seconds >= 0 (0 forgets every answer at once: follow-ups are refused)")
 
     def names(self) -> tuple[str, ...]:
         return tuple(n.strip() for n in self.robot_names.split(",") if n.strip())
@@ -110,6 +115,7 @@ class EngineConfig:
     def validate(self) -> None:
         self.proposals.validate()
         self.fusion.validate()
+        self.command.validate()
         _check(self.text_cache_size >= 0, "text_cache_size", self.text_cache_size,
                "use 0 (off) or a positive number of cached command encodings")
 

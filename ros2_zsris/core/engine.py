@@ -17,6 +17,7 @@ import torch
 from .classical_proposals import ClassicalProposalGenerator
 from .command import CommandParser
 from .config import EngineConfig, apply_embedded_settings
+from .conversation import Conversation
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
@@ -89,8 +90,14 @@ class ZsrisEngine:
 
     # ------------------------------------------------------------------ commands
     def query(self, features: FrameFeatures, command: str, *, alpha: float | None = None,
-              beta: float | None = None) -> Result:
-        """Answer one command on an encoded frame; never runs the vision models."""
+              beta: float | None = None, context: Conversation | None = None, frame: object = None) -> Result:
+        """Answer one command on an encoded frame; never runs the vision models.
+
+        With a ``context`` (one per robot/node), "no, the other one" is answered from the
+        previous answer's ranking on that answer's frame, "the one left of it" reads "it" as
+        the previous answer, and every answered command becomes the context of the next;
+        ``frame`` is the caller's handle on ``features``, kept with it.
+        """
         fusion = self.config.fusion
         alpha = fusion.alpha if alpha is None else alpha
         beta = fusion.beta if beta is None else beta
@@ -101,31 +108,46 @@ class ZsrisEngine:
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
-            structure = self._analyse(parsed) if parsed.has_referent and self.config.grounding.spatial else None
-            if structure is not None and structure.is_spatial:
-                phrase = structure.target.text
-            elif parsed.has_referent:
-                phrase = target_phrase(parsed.doc if parsed.doc is not None else self.nlp(expression))
-            else:
-                phrase = ""
+            structure, phrase = (self._target(expression, parsed.doc) if parsed.has_referent and not parsed.followup
+                                 else (None, ""))
         result = Result(Status.OK, command=command, action=parsed.action, expression=expression,
-                        target_phrase=phrase, timings_ms=timings)
-        if not parsed.has_referent:
+                        target_phrase=phrase, timings_ms=timings, action_verb=parsed.action_verb,
+                        destination=parsed.destination, unanswered=parsed.unanswered)
+        if parsed.followup == "other" or (parsed.followup == "same" and context is not None
+                                          and context.current() is not None):
+            self._answer_from_context(result, parsed, context, alpha, beta)
+        elif not parsed.has_referent:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
         elif features.num_proposals == 0:
             result.status, result.message = Status.NO_PROPOSALS, "the frame produced no mask proposals"
-        elif structure is not None and structure.is_spatial:
-            self._ground_spatial(result, features, structure, alpha)
         else:
-            self._match(result, features, expression, phrase, alpha, beta)
+            matched = self._with_anchor(result, parsed, features, context)
+            if matched != expression:  # "the one left of it": 'it' is now the previous answer's words
+                structure, result.target_phrase = self._target(matched, None)
+            if structure is not None:
+                self._ground_spatial(result, features, structure, alpha)
+            else:
+                self._match(result, features, matched, result.target_phrase, alpha, beta)
+            if parsed.destination:
+                self._ground_destination(result, parsed, features, alpha, beta)
+            if context is not None:
+                context.remember(features, result, frame)
+        if parsed.unanswered:
+            result.message = _join(result.message, f"only the first object was answered; not answered: "
+                                                   f"'{parsed.unanswered}'")
         timings["query_total"] = sum(timings.values())
         return result
 
-    def _analyse(self, parsed) -> ExpressionStructure:
-        """The expression's structure; reuses the command parser's parse when the text matches."""
-        text = normalise_expression(parsed.expression)
-        doc = parsed.doc if parsed.doc is not None and parsed.doc.text == text else self.nlp(text)
-        return analyse(doc)
+    def _target(self, expression: str, doc) -> tuple[ExpressionStructure | None, str]:
+        """(structure, target phrase): the structure when the expression has spatial words and the
+        spatial stage is on (its target phrase drops them), else None and the GL-CLIP phrase rule.
+        ``doc``: the command parser's parse of ``expression``, reused when the text matches."""
+        if self.config.grounding.spatial:
+            text = normalise_expression(expression)
+            structure = analyse(doc if doc is not None and doc.text == text else self.nlp(text))
+            if structure.is_spatial:
+                return structure, structure.target.text
+        return None, target_phrase(doc if doc is not None else self.nlp(expression))
 
     def _ground_spatial(self, result: Result, features: FrameFeatures, structure: ExpressionStructure,
                         alpha: float) -> None:
@@ -157,6 +179,70 @@ class ZsrisEngine:
         scale = getattr(self.clip.model, "logit_scale", None)
         return float(scale.exp().clamp(max=100).item()) if isinstance(scale, torch.Tensor) else 100.0
 
+    def _answer_from_context(self, result: Result, parsed, context: Conversation | None, alpha: float,
+                             beta: float) -> None:
+        """'no, the other one': the next-best candidate of the previous answer, on its frame;
+        'pick it up', 'move it to the left': the previous answer itself."""
+        turn = context.current() if context is not None else None
+        if turn is None:
+            timeout = f"{context.timeout_s:g}" if context is not None else "n/a"
+            result.status = Status.NO_REFERENT
+            result.message = (f"'{result.expression}' refers to a previous answer, but there is none within "
+                              f"command.context_timeout={timeout} s: name the object instead")
+            return
+        index = turn.next_candidate() if parsed.followup == "other" else turn.answer
+        if index is None:
+            result.status = Status.NO_REFERENT
+            result.message = f"no other candidate left for '{turn.expression}' on that frame"
+            return
+        if parsed.followup == "other":
+            context.show(turn, index)
+        self._fill_answer(result, turn.features, _ranked_match(index, turn.scores))
+        result.expression, result.target_phrase, result.context = turn.expression, turn.target_phrase, \
+            parsed.followup
+        rank = turn.ranking.index(index) + 1
+        result.message = (f"context: '{parsed.expression}' answered with candidate {index} (rank {rank}) of the "
+                          f"previous command '{turn.expression}' on the same frame")
+        if result.score < self.config.fusion.min_score:
+            result.status = Status.BELOW_THRESHOLD
+        if parsed.destination:
+            self._ground_destination(result, parsed, turn.features, alpha, beta)
+
+    def _with_anchor(self, result: Result, parsed, features: FrameFeatures, context: Conversation | None) -> str:
+        """'the one left of it': the text matched names the previous answer instead of 'it'."""
+        if not parsed.anchor_is_previous:
+            return result.expression
+        turn = context.current() if context is not None else None
+        if turn is None or turn.features is not features:
+            result.message = _join(result.message, f"no previous answer on this frame for '{parsed.anchor_word}'")
+            return result.expression
+        words = result.expression.split()
+        anchored = " ".join(words[: len(words) - len(parsed.anchor_word.split())] + turn.expression.split())
+        result.context = "anchor"
+        result.message = _join(result.message, f"context: '{parsed.anchor_word}' is the previous answer "
+                                               f"'{turn.expression}' (candidate {turn.answer}); matched "
+                                               f"'{anchored}'")
+        return anchored
+
+    def _ground_destination(self, result: Result, parsed, features: FrameFeatures, alpha: float,
+                            beta: float) -> None:
+        """The object a destination names, on the same frame with the same matching, never the target itself."""
+        result.destination_expression = parsed.destination_object
+        if not parsed.destination_object:
+            result.destination_status = "text"  # a direction or a person: no mask
+            return
+        phrase = target_phrase(self.nlp(parsed.destination_object))
+        sentence, noun_phrase = self.text_encoder.encode([parsed.destination_object, phrase])
+        match = best_match(fuse_visual(features, alpha), fuse_text(sentence, noun_phrase, beta))
+        if result.index >= 0 and len(match.scores) > 1:
+            order = sorted(range(len(match.scores)), key=lambda i: -match.scores[i])
+            match = _ranked_match(next(i for i in order if i != result.index), match.scores)
+        mask = features.masks[match.index]
+        result.destination_mask, result.destination_index, result.destination_score = mask, match.index, match.score
+        result.destination_box, result.destination_centroid_px = mask_box(mask), mask_centroid(mask)
+        below = match.score < self.config.fusion.min_score
+        result.destination_status = (Status.BELOW_THRESHOLD if below else Status.OK).value
+
     def _match(self, result: Result, features: FrameFeatures, expression: str, phrase: str,
                alpha: float, beta: float) -> None:
         timings, fusion = result.timings_ms, self.config.fusion
@@ -169,7 +255,8 @@ class ZsrisEngine:
         result.interpretation = f"target '{phrase}' | global-local CLIP on the whole expression"
         if match.score < fusion.min_score:
             result.status = Status.BELOW_THRESHOLD
-            result.message = f"best score {match.score:.3f} is below min_score {fusion.min_score:.3f}"
+            result.message = _join(result.message,
+                                   f"best score {match.score:.3f} is below min_score {fusion.min_score:.3f}")
 
     def segment(self, image: np.ndarray, command: str) -> Result:
         """One-shot convenience: encode and query; the frame timings join the result's."""
@@ -228,6 +315,17 @@ def validate_depth(depth: np.ndarray | None, size: tuple[int, int]) -> np.ndarra
     if depth.dtype != np.uint16 and not np.issubdtype(depth.dtype, np.floating):
         raise InputError(f"depth must be float metres or uint16 millimetres, got {depth.dtype}")
     return depth_in_metres(depth)
+
+
+def _join(message: str, more: str) -> str:
+    return f"{message}; {more}" if message else more
+
+
+def _ranked_match(index: int, scores: list[float]) -> Match:
+    """The candidate ``index`` as a match: its score, and its margin over the best other one."""
+    others = [s for i, s in enumerate(scores) if i != index]
+    return Match(index=index, score=scores[index], margin=scores[index] - max(others) if others else float("inf"),
+                 scores=list(scores))
 
 
 def command_problem(command: object) -> str:

@@ -76,6 +76,18 @@ class Result:
     timings_ms: dict[str, float] = field(default_factory=dict)
     interpretation: str = ""  # what was understood, e.g. "target 'cup' | rightmost"
     anchor_indices: list[int] = field(default_factory=list)  # proposals used as relation anchors
+    # issue 12: commands as people say them
+    action_verb: str = ""  # the verb as spoken ("nab", "pick up"); ``action`` is its normalised form
+    destination: str = ""  # where the object should go, words as spoken ("in the basket", "to me")
+    destination_expression: str = ""  # the object the destination names ("the basket"); "" for a direction
+    destination_status: str = ""  # "" no destination; "text" direction/person; else a Status value
+    destination_mask: np.ndarray | None = None
+    destination_index: int = -1
+    destination_score: float = float("nan")
+    destination_box: tuple[int, int, int, int] | None = None
+    destination_centroid_px: tuple[float, float] | None = None
+    context: str = ""  # how the previous answer was used ("other", "same", "anchor"); "" when it was not
+    unanswered: str = ""  # words naming a second object or action that were not answered
 
     @property
     def mask_area(self) -> int:
@@ -101,6 +113,17 @@ class Result:
             "interpretation": self.interpretation,
             "anchor_indices": list(self.anchor_indices),
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+            "action_verb": self.action_verb,
+            "destination": self.destination,
+            "destination_expression": self.destination_expression,
+            "destination_status": self.destination_status,
+            "destination_index": self.destination_index,
+            "destination_score": _finite_or_none(self.destination_score),
+            "destination_box": list(self.destination_box) if self.destination_box else None,
+            "destination_centroid_px": [round(c, 3) for c in self.destination_centroid_px]
+            if self.destination_centroid_px else None,
+            "context": self.context,
+            "unanswered": self.unanswered,
         }
 
 

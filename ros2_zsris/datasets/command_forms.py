@@ -30,6 +30,24 @@ COMMAND_FORMS = (
     "Could you please point to {x}?",
     "locate {x} for me",
 )
+# Issue 12: any verb, verb chains, particle verbs, indirect requests (development set).
+GRAMMAR_FORMS = (
+    "select {x}",
+    "nab {x}",
+    "go pick up {x} please",
+    "come and grab {x}",
+    "try to find {x}",
+    "hand {x} over",
+    "i need {x}",
+    "i'd like {x}",
+    "can i have {x}",
+    "where is {x}?",
+    "do you see {x}?",
+    "robot, i want you to go and fetch {x}",
+    "okay robot please highlight {x}",
+    "could you please just grab {x} for me",
+    "pick up pick up {x}",
+)
 ASR_FORMS = (
     "um grab uh {x}",  # fillers
     "grab grab {x}",  # stutter
@@ -45,6 +63,26 @@ NON_REFERRING_COMMANDS = (
     "that's all", "well done", "please stop", "robot stop", "um stop", "what's the weather like",
     "tell me a joke", "play some music", "set a timer for five minutes", "pick it up", "grab that",
     "put it down", "how many are there", "why did you do that", "thank you very much",
+    # issue 12
+    "keep going", "sorry", "sorry about that", "good job robot", "don't pick up the red cup",
+    "do not grab the bottle", "stop moving", "cancel", "that's enough", "carry on", "hold on a second",
+    "what can you do", "are you ready", "never mind that",
+)
+# Destination templates: (command form, destination words as spoken, destination object or "").
+DESTINATION_FORMS = (
+    ("put {x} in the basket", "in the basket", "the basket"),
+    ("please move {x} to the left", "to the left", ""),
+    ("place {x} next to the bowl", "next to the bowl", "the bowl"),
+    ("bring {x} to me", "to me", ""),
+    ("drop {x} on the table", "on the table", "the table"),
+    ("could you put {x} into the box", "into the box", "the box"),
+    ("pick up {x} and put it on the tray", "on the tray", "the tray"),
+    ("move {x} over here", "over here", ""),
+    ("robot, place {x} in front of the lamp", "in front of the lamp", "the lamp"),
+)
+MULTI_OBJECT_FORMS = (
+    ("pick up {x} and the ball", "and the ball"),
+    ("grab {x} and then the cup", "and then the cup"),
 )
 _NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
             "eight": "8", "nine": "9", "ten": "10"}
@@ -55,6 +93,11 @@ class CommandCase:
     command: str
     bare: str  # the expression it wraps; "" for non-referring commands
     form: str
+    destination: str = ""  # destination words as spoken, when the form has one
+    destination_object: str = ""  # the object the destination names, "" for a direction or person
+    multi: bool = False  # the command names a second object that must not be answered
+    action: str = ""  # the normalised action expected, when the set says
+    check_object: bool = True  # whether destination_object is known and scored
 
 
 def digits_for_number_words(text: str) -> str:
@@ -67,9 +110,63 @@ def build_cases(expressions: list[str]) -> list[CommandCase]:
     for bare in dict.fromkeys(expressions):
         for form in COMMAND_FORMS:
             cases.append(CommandCase(form.format(x=bare), bare, form))
-        for form in ASR_FORMS:
+        for form in GRAMMAR_FORMS + ASR_FORMS:
             cases.append(CommandCase(form.format(x=bare), bare, form))
+        for form, destination, target in DESTINATION_FORMS:
+            cases.append(CommandCase(form.format(x=bare), bare, form, destination, target))
+        for form, _ in MULTI_OBJECT_FORMS:
+            cases.append(CommandCase(form.format(x=bare), bare, form, multi=True))
         if digits_for_number_words(bare) != bare:
             cases.append(CommandCase(f"pick up {digits_for_number_words(bare)}", bare, "pick up {x} (digits)"))
     cases.extend(CommandCase(command, "", "non-referring") for command in NON_REFERRING_COMMANDS)
     return cases
+
+
+# Filled into held-out templates: {D} (a destination object), {Y} (a second object is the next
+# expression in the list). Chosen before the held-out file was read; plain tabletop objects.
+HELDOUT_DESTINATIONS = ("the blue bowl", "the basket", "the yellow cube", "the box on the left", "the small plate")
+
+
+def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
+    """Cases from an independently written template file (JSON).
+
+    Keys: ``requests`` ({"template", "action"}), ``destinations`` ({"template", "destination"}),
+    ``non_referring`` (commands), ``multi_object`` (templates). Placeholders: {X} the
+    expression, {D} a destination object, {Y} a second object. Every template is wrapped
+    around every expression, like the development forms.
+    """
+    import json
+    from pathlib import Path
+
+    data = json.loads(Path(path).read_text())
+    unique = list(dict.fromkeys(expressions))
+    cases: list[CommandCase] = []
+    for n, bare in enumerate(unique):
+        second = unique[(n + 1) % len(unique)]
+        for item in data.get("requests", []):
+            form = _template(item)
+            cases.append(CommandCase(_fill(form, bare), bare, form, action=_field(item, "action")))
+        for k, item in enumerate(data.get("destinations", [])):
+            form, place = _template(item), HELDOUT_DESTINATIONS[(n + k) % len(HELDOUT_DESTINATIONS)]
+            words = _field(item, "destination")
+            cases.append(CommandCase(_fill(form, bare, place), bare, form, _fill(words, bare, place),
+                                     place if "{D}" in words else "", check_object="{D}" in words))
+        for item in data.get("multi_object", []):
+            form = _template(item)
+            cases.append(CommandCase(_fill(form, bare, second=second), bare, form, multi=True))
+    for command in data.get("non_referring", []):
+        text = command if isinstance(command, str) else _field(command, "command")
+        cases.append(CommandCase(text, "", "non-referring"))
+    return cases
+
+
+def _fill(template: str, x: str, destination: str = "", second: str = "") -> str:
+    return template.replace("{X}", x).replace("{x}", x).replace("{D}", destination).replace("{Y}", second)
+
+
+def _template(item) -> str:
+    return item if isinstance(item, str) else _field(item, "template") or _field(item, "form")
+
+
+def _field(item, name: str) -> str:
+    return "" if isinstance(item, str) else str(item.get(name, ""))

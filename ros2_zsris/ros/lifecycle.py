@@ -18,6 +18,7 @@ from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import String
 
 from ..core import ZsrisEngine, ZsrisError
+from ..core.conversation import Conversation
 
 
 class LifecycleCallbacks:
@@ -40,6 +41,7 @@ class LifecycleCallbacks:
             engine.config.fusion = engine_config.fusion
         self.config_error = ""
         self.engine = engine
+        self.conversation = Conversation(engine.config.command.context_timeout)
         models = engine.config.models
         self.get_logger().info(f"models: CLIP {models.clip_model} ({models.clip_weights}), "
                                f"proposals {engine.config.proposals.backend}, device {engine.device}")

@@ -28,6 +28,8 @@ from visualization_msgs.msg import MarkerArray
 
 from ..core import Result, Status, ZsrisEngine, ZsrisError
 from ..core.config import FusionConfig
+from ..core.conversation import Conversation
+from ..core.engine import command_problem
 from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
 from ..core.overlay import draw_overlay
 from .conversions import UnsupportedEncoding, compressed_to_rgb, depth_to_array, fill_image, image_to_rgb
@@ -81,6 +83,9 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.settings = NodeSettings()
         self.settings.frame_cache_size = int(self.get_parameter("frame_cache_size").value)
         self.frames = FrameCache(self.settings.frame_cache_size)
+        # follow-ups ("no, the other one") refer to this node's previous answer, for a bounded time
+        # (command.context_timeout; set again at configure)
+        self.conversation = Conversation(float(self.get_parameter("command.context_timeout").value))
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()
         self._depths: collections.deque = collections.deque(maxlen=30)
@@ -113,6 +118,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.mask_pub = self.create_lifecycle_publisher(Image, "~/mask", 10)
         self.centroid_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid", 10)
         self.centroid_px_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid_px", 10)
+        self.destination_pub = self.create_lifecycle_publisher(PointStamped, "~/destination", 10)
         self.result_pub = self.create_publisher(ZsrisResult, "~/result", 50)
         self.overlay_pub = self.create_lifecycle_publisher(Image, "~/overlay", 2)
         self.encoded_pub = self.create_lifecycle_publisher(Header, "~/frame_encoded", 10)
@@ -233,6 +239,11 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=(
                 f"node is {self.lifecycle_state} (lifecycle): command not processed; activate the node")), None)
             return
+        followup = self._followup_frame(pending.text)
+        if followup is not None:  # "no, the other one", "pick it up": the previous answer's frame
+            self._publish_result(pending, engine.query(followup.features, pending.text,
+                                                       context=self.conversation, frame=followup), followup)
+            return
         # The command refers to what the camera showed when it was spoken: if that frame is
         # still being encoded, wait for it rather than answer on an older one.
         not_before = max(pending.arrival_s - self.settings.max_frame_age, pending.newest_received_s)
@@ -243,8 +254,18 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "
                 f"arrived within command_timeout={self.settings.command_timeout:.2f} s")), None)
             return
-        result = engine.query(frame.features, pending.text)
+        result = engine.query(frame.features, pending.text, context=self.conversation, frame=frame)
         self._publish_result(pending, result, frame)
+
+    def _followup_frame(self, text: str) -> EncodedFrame | None:
+        """The previous answer's frame when the command is "the other one" / "pick it up" and context is fresh."""
+        if command_problem(text):
+            return None  # answered with the problem by query()
+        engine = self.engine
+        if engine is None or not engine.command_parser.parse(text).followup:
+            return None  # the parse is cached: query() does not parse again ("other" or "it")
+        turn = self.conversation.current()
+        return turn.frame if turn is not None and isinstance(turn.frame, EncodedFrame) else None
 
     # ------------------------------------------------------------------ output
     def _publish_result(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> None:
@@ -257,6 +278,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self.centroid_px_pub.publish(PointStamped(header=msg.header, point=msg.centroid_px))
             if msg.has_point_3d:
                 self.centroid_pub.publish(PointStamped(header=msg.header, point=msg.point_3d))
+            if msg.destination_has_point_3d:
+                self.destination_pub.publish(PointStamped(header=msg.header, point=msg.destination_point_3d))
             self.markers_pub.publish(result_markers(msg))
             if self.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
                 overlay = Image()
@@ -272,12 +295,18 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                           status=result.status.value, message=result.message, score=float(result.score),
                           margin=float(result.margin), num_candidates=len(result.scores),
                           depth_m=float("nan"), interpretation=result.interpretation,
-                          anchor_indices=[int(i) for i in result.anchor_indices])
+                          anchor_indices=[int(i) for i in result.anchor_indices],
+                          action_verb=result.action_verb, destination=result.destination,
+                          destination_expression=result.destination_expression,
+                          destination_status=result.destination_status, context=result.context,
+                          unanswered=result.unanswered)
         msg.frame_age_s = float(pending.arrival_s - frame.stamp_s) if frame else float("nan")
         msg.timing_stages = list(result.timings_ms)
         msg.timing_ms = [float(v) for v in result.timings_ms.values()]
         if frame is not None and result.mask is not None:
             self._fill_geometry(msg, result, frame)
+        if frame is not None and result.destination_mask is not None:
+            self._fill_destination(msg, result, frame)
         return msg
 
     def _fill_geometry(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
@@ -293,6 +322,21 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             msg.point_3d.x, msg.point_3d.y, msg.point_3d.z = located.point
         elif located.reason:
             msg.message = (msg.message + "; " if msg.message else "") + f"no 3D centroid: {located.reason}"
+
+    def _fill_destination(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
+        """The destination object's mask, box and pixel/3D centroid, through the same depth path."""
+        fill_image(msg.destination_mask, result.destination_mask.astype(np.uint8) * 255, "mono8", frame.header)
+        x0, y0, x1, y1 = result.destination_box
+        msg.destination_box.x_offset, msg.destination_box.y_offset = x0, y0
+        msg.destination_box.width, msg.destination_box.height = x1 - x0 + 1, y1 - y0 + 1
+        msg.destination_centroid_px.x, msg.destination_centroid_px.y = result.destination_centroid_px
+        located = self._locate_3d(Result(Status.OK, command="", mask=result.destination_mask,
+                                         centroid_px=result.destination_centroid_px), frame)
+        if located.point is not None:
+            msg.destination_has_point_3d = True
+            msg.destination_point_3d.x, msg.destination_point_3d.y, msg.destination_point_3d.z = located.point
+        elif located.reason:
+            msg.message = (msg.message + "; " if msg.message else "") + f"no 3D destination: {located.reason}"
 
     def _locate_3d(self, result: Result, frame: EncodedFrame) -> Point3D:
         """3D centroid from the depth image nearest in stamp, or the reason there is none."""

@@ -82,6 +82,7 @@ DESCRIPTIONS = {
     "command.robot_names": "comma-separated wake words stripped from commands (the robot's name)",
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
     "grounding.spatial": "rank by spatial words (left, second, closest, next to ...); false = GL-CLIP only",
+    "command.context_timeout": "s; how long an answer stays the context of follow-ups ('no, the other one')",
 }
 # Changed at run time, validated and applied at once.
 RUNTIME = {"max_frame_age", "command_timeout", "depth_max_stamp_diff", "max_pending_commands", "publish_overlay",
