@@ -89,9 +89,11 @@ def test_a_bad_frame_never_hides_a_good_one(running, small_photo):
 
 def test_bad_inputs_are_logged_and_every_command_answered(running, small_photo):
     client, process, log = running
-    for send in BAD_IMAGES.values():
-        send(client, small_photo)
-        client.send_frame_confirmed(small_photo)  # in order after the bad one: it was seen (none superseded)
+    sends = list(BAD_IMAGES.values())
+    for group in (sends[:3], sends[3:]):  # fewer than the node's image history (5): none superseded
+        for send in group:
+            send(client, small_photo)
+        client.send_frame_confirmed(small_photo)  # in order after the bad ones: all were seen
     texts = [client.command(text) for text in BAD_COMMANDS]
     client.settle()
     assert all(len(client.answers.results[t]) == 1 for t in texts)
@@ -107,10 +109,10 @@ def test_bad_inputs_are_logged_and_every_command_answered(running, small_photo):
 
 def test_publisher_restart_mid_stream(running, small_photo):
     client, process, log = running
-    before = stream(client, [small_photo], duration_s=1.0, frames_per_s=10, commands_per_s=10)
+    before = stream(client, [small_photo], duration_s=0.5, frames_per_s=4, commands_per_s=10)
     client.restart_publishers()
     client.send_frame_confirmed(small_photo)  # the node hears the new publisher
-    after = stream(client, [small_photo], duration_s=1.0, frames_per_s=10, commands_per_s=10)
+    after = stream(client, [small_photo], duration_s=0.5, frames_per_s=4, commands_per_s=10)
     for figures in (before, after):
         assert figures["answered"] == figures["commands"] > 0 and figures["duplicated"] == 0, figures
     assert process.poll() is None
@@ -128,13 +130,27 @@ def test_stamps_jumping_back_clear_the_cache_with_one_warning(running, small_pho
     assert Path(log).read_text().count("image stamps jumped back") == 1
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_signal_answers_pending_commands_and_exits_cleanly(signum, vit_b32_openai, tmp_path):
-    domain = free_domain_id()
-    log = tmp_path / "node.log"
-    # no frame ever comes and command_timeout is long: commands stay pending until the signal
-    process = start_node(node_command(NODE, str(vit_b32_openai), max_pending_commands=2, command_timeout=60.0),
-                         domain, log)
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@pytest.fixture(scope="module")
+def signal_nodes(vit_b32_openai, tmp_path_factory):
+    """One node per signal, started together (start-up is most of these tests' time). No frame
+    ever comes and command_timeout is long: commands stay pending until the signal."""
+    nodes = {}
+    for signum in SIGNALS:
+        domain = free_domain_id()
+        log = tmp_path_factory.mktemp(f"signal{int(signum)}") / "node.log"
+        nodes[signum] = (start_node(node_command(NODE, str(vit_b32_openai), max_pending_commands=2,
+                                                 command_timeout=60.0), domain, log), log, domain)
+    yield nodes
+    for process, _, _ in nodes.values():
+        stop(process)
+
+
+@pytest.mark.parametrize("signum", SIGNALS)
+def test_signal_answers_pending_commands_and_exits_cleanly(signum, signal_nodes):
+    process, log, domain = signal_nodes[signum]
     client = ReliabilityClient(domain)
     try:
         client.connect(process, log, probe=False)
@@ -163,3 +179,50 @@ def test_signal_answers_pending_commands_and_exits_cleanly(signum, vit_b32_opena
     assert all(len(client.answers.results[t]) == 1 for t in pending)
     output = log.read_text()
     assert "terminate called" not in output and "Failed to publish" not in output and "Traceback" not in output
+
+
+def test_eval_bag_refuses_results_from_more_than_one_publisher(tmp_path, refcoco_samples):
+    """Two nodes answer on /zsris_node/result (cross-talk on a shared domain): zsris-eval-bag
+    must stop with a clear error instead of scoring a mixture."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from ros2_zsris.msg import ZsrisResult
+    from sensor_msgs.msg import Image
+    from std_msgs.msg import String
+
+    bin_dir = Path(__import__("sys").executable).parent
+    refs = refcoco_samples[0].image_path.parents[1] / "refs.jsonl"
+    subprocess.run([str(bin_dir / "zsris-make-bag"), str(tmp_path / "bag"), "--refs-jsonl", str(refs), "--limit", "2"],
+                   check=True, capture_output=True, timeout=120)
+    domain = free_domain_id()
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    nodes = [rclpy.create_node(f"answerer_{i}", context=context) for i in range(2)]
+    publishers = [n.create_publisher(ZsrisResult, "/zsris_node/result", 50) for n in nodes]
+
+    def answer(msg: String) -> None:
+        if all(p.get_subscription_count() for p in publishers):  # both matched the tool's reader
+            for publisher in publishers:
+                publisher.publish(ZsrisResult(command=msg.data, status="ok"))
+
+    nodes[0].create_subscription(String, "/zsris/command", answer, 50)
+    nodes[0].create_subscription(Image, "/camera/image", lambda msg: None, 5)
+    executor = SingleThreadedExecutor(context=context)
+    for node in nodes:
+        executor.add_node(node)
+    try:
+        tool = subprocess.Popen([str(bin_dir / "zsris-eval-bag"), str(tmp_path / "bag"), "--use-running-node",
+                                 "--domain-id", str(domain), "--mode", "paced", "--timeout", "3", "--no-progress",
+                                 "--out", str(tmp_path / "report")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        while tool.poll() is None:
+            executor.spin_once(timeout_sec=0.1)
+        stderr = tool.stderr.read()
+    finally:
+        executor.shutdown()
+        for node in nodes:
+            node.destroy_node()
+        rclpy.try_shutdown(context=context)
+    assert tool.returncode == 2, stderr
+    assert "come from 2 publishers" in stderr and "/answerer_0" in stderr and "how to fix" in stderr
+    assert not (tmp_path / "report" / "results.json").exists()
