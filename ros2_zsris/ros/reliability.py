@@ -274,6 +274,8 @@ def stream(client: ReliabilityClient, frames: list[np.ndarray], duration_s: floa
                "commands": len(texts), "answered": sum(1 for t in texts if client.answers.results.get(t)),
                "duplicated": sum(1 for t in texts if len(client.answers.results.get(t, ())) > 1),
                "statuses": dict(client.answers.statuses(set(texts))),
+               "busy": sum(1 for t in texts if client.answers.results.get(t)
+                           and client.answers.results[t][0][1].message.startswith("busy")),
                "latency_ms_p50": round(percentile(latencies, 50), 1),
                "latency_ms_p95": round(percentile(latencies, 95), 1)}
     if rss:
