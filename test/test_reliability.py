@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -226,3 +227,61 @@ def test_eval_bag_refuses_results_from_more_than_one_publisher(tmp_path, refcoco
     assert tool.returncode == 2, stderr
     assert "come from 2 publishers" in stderr and "/answerer_0" in stderr and "how to fix" in stderr
     assert not (tmp_path / "report" / "results.json").exists()
+
+
+class OutOfMemoryOnWideFrames:
+    """The real engine, except that frames wider than `limit` run out of memory while encoding,
+    as a GPU does on a frame too large for it (simulated: CI has no GPU)."""
+
+    def __init__(self, engine, limit: int):
+        self.engine, self.limit = engine, limit
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def encode_frame(self, image):
+        import torch
+
+        if image.shape[1] > self.limit:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total)")
+        return self.engine.encode_frame(image)
+
+
+def test_out_of_memory_while_encoding_is_a_status_and_the_node_stays_up(vit_engine, small_photo, refcoco_samples):
+    """In-process node (the fault is injected into its engine); everything else is real."""
+    import rclpy
+    from rclpy.executors import MultiThreadedExecutor
+
+    from ros2_zsris.ros.node import ZsrisNode
+
+    domain = free_domain_id()
+    rclpy.init(args=["--ros-args", "-r", "__node:=zsris_oom", "-p", "max_frame_age:=60.0", "-p",
+                     "command_timeout:=30.0"], domain_id=domain)
+    node = ZsrisNode(engine=OutOfMemoryOnWideFrames(vit_engine, limit=small_photo.shape[1]))
+    executor = MultiThreadedExecutor(num_threads=3)
+    executor.add_node(node)
+    spinner = threading.Thread(target=executor.spin, daemon=True)
+    spinner.start()
+    client = ReliabilityClient(domain, node_name="zsris_oom")
+    try:
+        client.connect(probe=False)
+        assert client.wait(lambda: node.result_pub.get_subscription_count() > 0, 60.0)  # the node's side
+        wide = read_rgb(refcoco_samples[0].image_path)
+        client.send_frame(wide)
+        assert client.wait(lambda: node.stats["frames_failed"] == 1, 60.0)
+        text = client.command()
+        assert client.wait_answered([text], 10.0)  # at once, not after command_timeout
+        result = client.answers.results[text][0][1]
+        assert result.status == "error" and "out of memory" in result.message and "how to fix" in result.message
+        assert "points_per_side" in result.message
+        client.send_frame_confirmed(small_photo)  # the node is up and encodes the next frame
+        text = client.command()
+        assert client.wait_answered([text], 30.0)
+        assert client.answers.results[text][0][1].status == "ok"
+        assert all(thread.is_alive() for thread in node._threads)
+    finally:
+        client.close()
+        node.shutdown()
+        executor.shutdown(timeout_sec=1.0)
+        node.destroy_node()
+        rclpy.try_shutdown()
