@@ -47,8 +47,26 @@ def small_photo(refcoco_samples) -> np.ndarray:
     return read_rgb(refcoco_samples[0].image_path)[::3, ::3].copy()  # 167x81: fast to encode
 
 
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
 @pytest.fixture(scope="module")
-def running(vit_b32_openai, tmp_path_factory, small_photo):
+def signal_nodes(vit_b32_openai, tmp_path_factory):
+    """One node per signal, started together (start-up is most of these tests' time). No frame
+    ever comes and command_timeout is long: commands stay pending until the signal."""
+    nodes = {}
+    for signum in SIGNALS:
+        domain = free_domain_id()
+        log = tmp_path_factory.mktemp(f"signal{int(signum)}") / "node.log"
+        nodes[signum] = (start_node(node_command(NODE, str(vit_b32_openai), max_pending_commands=2,
+                                                 command_timeout=60.0), domain, log), log, domain)
+    yield nodes
+    for process, _, _ in nodes.values():
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def running(vit_b32_openai, tmp_path_factory, small_photo, signal_nodes):  # signal nodes start meanwhile
     """One node for the scenarios that keep it running; max_frame_age is large so frames
     stamped in the past (time jump) stay usable."""
     domain = free_domain_id()
@@ -129,24 +147,6 @@ def test_stamps_jumping_back_clear_the_cache_with_one_warning(running, small_pho
     result = client.answers.results[text][0][1]
     assert result.status == "ok" and result.header.stamp.sec * 1_000_000_000 + result.header.stamp.nanosec == earlier
     assert Path(log).read_text().count("image stamps jumped back") == 1
-
-
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-
-@pytest.fixture(scope="module")
-def signal_nodes(vit_b32_openai, tmp_path_factory):
-    """One node per signal, started together (start-up is most of these tests' time). No frame
-    ever comes and command_timeout is long: commands stay pending until the signal."""
-    nodes = {}
-    for signum in SIGNALS:
-        domain = free_domain_id()
-        log = tmp_path_factory.mktemp(f"signal{int(signum)}") / "node.log"
-        nodes[signum] = (start_node(node_command(NODE, str(vit_b32_openai), max_pending_commands=2,
-                                                 command_timeout=60.0), domain, log), log, domain)
-    yield nodes
-    for process, _, _ in nodes.values():
-        stop(process)
 
 
 @pytest.mark.parametrize("signum", SIGNALS)

@@ -225,7 +225,8 @@ def burst(client: ReliabilityClient, count: int, timeout_s: float = 300.0) -> di
     return {"commands": count, "answered": count - len(client.answers.missing()),
             "duplicated": len(client.answers.duplicated()), "busy": len(busy),
             "statuses": dict(client.answers.statuses(texts)),
-            "busy_latency_ms_max": max(client.answers.latencies_ms(busy), default=float("nan")),
+            "busy_latency_ms_p50": round(percentile(client.answers.latencies_ms(busy), 50), 1),
+            "busy_latency_ms_max": round(max(client.answers.latencies_ms(busy), default=float("nan")), 1),
             "busy_before_last_processed": bool(busy) and first_busy < last_processed,
             "processed_in_order": _in_order(client, processed)}
 
