@@ -96,6 +96,7 @@ class ZsrisNode(Node):
         self._stats_lock = threading.Lock()
         self._running = True
         self._accepting = True  # False once shutting down: new commands are answered at once
+        self._accept_lock = threading.Lock()  # no command slips into the queue after it is drained
         self._make_interfaces()
         self._jump_handle = self.get_clock().create_jump_callback(
             JumpThreshold(min_forward=None, min_backward=Duration(seconds=-JUMP_BACK_S), on_clock_change=False),
@@ -173,15 +174,16 @@ class ZsrisNode(Node):
         pending = PendingCommand(self._command_count, msg.data, arrival_s, request,
                                  time.monotonic() + self.settings.command_timeout)
         self._command_count += 1
-        waiting = self._commands.qsize()
-        if not self._accepting:
+        with self._accept_lock:
+            accepting, waiting = self._accepting, self._commands.qsize()
+            if accepting and waiting < self.settings.max_pending_commands:
+                self._commands.put(pending)
+                return
+        if not accepting:
             self._reject(pending, "shutting down: command not processed")
-        elif waiting >= self.settings.max_pending_commands:
-            # answered here, at once: a busy answer must not queue behind the commands it waits for
+        else:  # answered here, at once: a busy answer must not queue behind the commands it waits for
             self._reject(pending, f"busy: {waiting} pending (max_pending_commands={self.settings.max_pending_commands})"
                                   ": command not processed; send it again later or raise max_pending_commands")
-        else:
-            self._commands.put(pending)
 
     def _reject(self, pending: PendingCommand, reason: str) -> None:
         self._count("commands_rejected")
@@ -342,7 +344,8 @@ class ZsrisNode(Node):
         """Answer every pending command with `error` "shutting down" while the context is still
         valid, then stop the workers. False when the encoder is still inside the model (a daemon
         thread, not waited for: SAM can take tens of seconds)."""
-        self._accepting = False
+        with self._accept_lock:
+            self._accepting = False
         self.frames.close()  # a command waiting for a frame returns at once
         self._commands.put(None)
         self._threads[1].join(timeout=timeout_s)  # the answer thread drains the queue first
