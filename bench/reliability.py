@@ -32,6 +32,9 @@ def main() -> int:
     parser.add_argument("--flood-fps", type=float, default=100.0)
     parser.add_argument("--flood-cps", type=float, default=20.0)
     parser.add_argument("--soak-s", type=float, default=600.0)
+    parser.add_argument("--soak-frame-period-s", type=float, default=30.0,
+                        help="a new camera frame this often during the soak (a robot asking about a scene)")
+    parser.add_argument("--only", choices=["soak"], help="run one scenario (plus start-up)")
     parser.add_argument("--out", default="out/reliability.json")
     args = parser.parse_args()
 
@@ -66,6 +69,9 @@ def main() -> int:
     try:
         client.connect(process, log, probe_frame=vga[0])
         figures["rss_mb_after_start"] = round(rss_mb(process.pid), 1)
+        if args.only == "soak":
+            figures["soak"] = soak(client, small, args, process)
+            return _finish(figures, args, client)
         print("burst ...", flush=True)
         client.send_frame_confirmed(vga[0])
         figures["burst"] = burst(client, args.burst)
@@ -84,13 +90,8 @@ def main() -> int:
         after = stream(client, [small], 10.0, 10, 20)
         figures["publisher_restart"] = {"before": before, "after": after}
         print(json.dumps(figures["publisher_restart"]), flush=True)
-        print(f"soak {args.soak_s:.0f} s ...", flush=True)
-        figures["soak"] = stream(client, [small], args.soak_s, 5.0, 0.0, process, max_outstanding=10,
-                                 sample_rss_every_s=10.0)
-        print(json.dumps(figures["soak"]), flush=True)
-        figures["all_commands"] = {"sent": len(client.answers.sent), "missing": len(client.answers.missing()),
-                                   "duplicated": len(client.answers.duplicated()),
-                                   "results_for_unknown_commands": len(client.answers.unknown)}
+        figures["soak"] = soak(client, small, args, process)
+        _tally(figures, client)
     finally:
         client.close()
         if process.poll() is None:
@@ -99,10 +100,33 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         figures[f"shutdown_{signal.Signals(signum).name}"] = shutdown(signum, node_exe, clip, tmp)
         print(json.dumps(figures[f"shutdown_{signal.Signals(signum).name}"]), flush=True)
+    return _finish(figures, args)
+
+
+def soak(client, small, args, process) -> dict:
+    """Commands as fast as they are answered (10 outstanding), a new frame now and then."""
+    from ros2_zsris.ros.reliability import stream
+
+    print(f"soak {args.soak_s:.0f} s ...", flush=True)
+    figures = stream(client, [small], args.soak_s, 1.0 / args.soak_frame_period_s, 0.0, process, max_outstanding=10,
+                     sample_rss_every_s=10.0)
+    print(json.dumps(figures), flush=True)
+    return figures
+
+
+def _tally(figures: dict, client) -> None:
+    figures["all_commands"] = {"sent": len(client.answers.sent), "missing": len(client.answers.missing()),
+                               "duplicated": len(client.answers.duplicated()),
+                               "results_for_unknown_commands": len(client.answers.unknown)}
+
+
+def _finish(figures: dict, args, client=None) -> int:
+    if client is not None:
+        _tally(figures, client)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=1))
-    print(json.dumps(figures["all_commands"]))
+    print(json.dumps(figures.get("all_commands")))
     print(f"figures: {out}")
     return 0
 
@@ -111,11 +135,12 @@ def bad_inputs(client, small, bad_images, bad_commands, process) -> dict:
     for send in bad_images.values():
         send(client, small)
         client.send_frame_confirmed(small)
-    texts = [client.command(text) for text in bad_commands]
+    keys = [client.command(text) for text in bad_commands]
     client.settle()
-    return {"image_classes": len(bad_images), "commands": len(texts),
-            "answered_once": sum(len(client.answers.results.get(t, ())) == 1 for t in texts),
-            "statuses": {t[:20]: client.answers.results[t][0][1].status for t in texts},
+    return {"image_classes": len(bad_images), "commands": len(keys),
+            "answered_once": sum(len(client.answers.results.get(k, ())) == 1 for k in keys),
+            "statuses": {t[:20]: client.answers.results[k][0][1].status
+                         for t, k in zip(bad_commands, keys, strict=True)},
             "node_alive": process.poll() is None}
 
 

@@ -113,10 +113,10 @@ def test_bad_inputs_are_logged_and_every_command_answered(running, small_photo):
         for send in group:
             send(client, small_photo)
         client.send_frame_confirmed(small_photo)  # in order after the bad ones: all were seen
-    texts = [client.command(text) for text in BAD_COMMANDS]
+    keys = [client.command(text) for text in BAD_COMMANDS]
     client.settle()
-    assert all(len(client.answers.results[t]) == 1 for t in texts)
-    statuses = {t: client.answers.results[t][0][1].status for t in texts}
+    assert all(len(client.answers.results[k]) == 1 for k in keys)
+    statuses = {text: client.answers.results[k][0][1].status for text, k in zip(BAD_COMMANDS, keys, strict=True)}
     assert statuses[""] == statuses["   "] == statuses["x" * 5000] == "error"
     assert statuses["la tasse à café ☕"] == "ok" and statuses["robot"] == "no_referent"
     assert process.poll() is None

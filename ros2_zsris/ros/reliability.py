@@ -2,16 +2,16 @@
 bad inputs, publisher restarts, shutdown. Used by test/test_reliability.py (small counts, CI)
 and bench/reliability.py (the full counts).
 
-Every command text is unique, so each result is matched to its command without relying on
-arrival order; ``settle`` sends a probe and waits for its answer, after which every earlier
-answer has arrived (the node answers in order, over one reliable writer), so a duplicate
-would already be counted.
+Each result is matched to its command by ``command_index`` (the node numbers the commands it
+receives; this client is the only one commanding a fresh node on a private domain, and one
+reliable writer keeps the order) and checked against the command's text. Texts repeat, as a
+robot's do, so the node's text cache works as in use. ``settle`` sends a probe and waits for
+its answer, after which every earlier answer has arrived, so a duplicate would be counted.
 """
 
 from __future__ import annotations
 
 import collections
-import itertools
 import os
 import subprocess
 import threading
@@ -49,6 +49,9 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+EXPRESSIONS = ["the book", "the man on the left", "the red mug", "open book", "the remote on the table"]
+
+
 @dataclass
 class Sent:
     text: str
@@ -69,13 +72,13 @@ class Answers:
     def duplicated(self) -> list[str]:
         return [text for text, got in self.results.items() if len(got) > 1]
 
-    def statuses(self, texts=None) -> collections.Counter:
+    def statuses(self, keys=None) -> collections.Counter:
         return collections.Counter(got[0][1].status for text, got in self.results.items()
-                                   if got and (texts is None or text in texts))
+                                   if got and (keys is None or text in keys))
 
-    def latencies_ms(self, texts=None) -> list[float]:
+    def latencies_ms(self, keys=None) -> list[float]:
         return sorted((got[0][0] - self.sent[text].sent_s) * 1000.0 for text, got in self.results.items()
-                      if got and text in self.sent and (texts is None or text in texts))
+                      if got and text in self.sent and (keys is None or text in keys))
 
 
 class ReliabilityClient:
@@ -92,7 +95,6 @@ class ReliabilityClient:
         self.answers = Answers()
         self.encoded: set[int] = set()
         self._changed = threading.Condition()
-        self._counter = itertools.count()
         self.node.create_subscription(ZsrisResult, f"/{node_name}/result", self._on_result, KEEP_ALL_RELIABLE)
         self.node.create_subscription(Header, f"/{node_name}/frame_encoded", self._on_encoded, 100)
         self.executor = SingleThreadedExecutor(context=self.context)
@@ -107,8 +109,9 @@ class ReliabilityClient:
     # ------------------------------------------------------------------ receiving
     def _on_result(self, msg: ZsrisResult) -> None:
         with self._changed:
-            if msg.command in self.answers.sent:
-                self.answers.results[msg.command].append((time.perf_counter(), msg))
+            sent = self.answers.sent.get(msg.command_index)
+            if sent is not None and sent.text == msg.command:
+                self.answers.results[msg.command_index].append((time.perf_counter(), msg))
             else:
                 self.answers.unknown.append(msg)
             self._changed.notify_all()
@@ -171,22 +174,23 @@ class ReliabilityClient:
             raise TimeoutError(f"frame {stamp} not reported encoded within {timeout_s} s")
         return stamp
 
-    def command(self, text: str | None = None) -> str:
-        text = text if text is not None else f"the object number {next(self._counter)}"
+    def command(self, text: str | None = None) -> int:
+        """Publish a command (from one thread); returns its key: its position among this
+        client's commands, which is the node's command_index for it."""
         with self._changed:
-            if text in self.answers.sent:
-                raise ValueError(f"command texts must be unique to check exactly-once: {text!r}")
-            self.answers.sent[text] = Sent(text, time.perf_counter())
+            key = len(self.answers.sent)
+            text = text if text is not None else EXPRESSIONS[key % len(EXPRESSIONS)]
+            self.answers.sent[key] = Sent(text, time.perf_counter())
         self.command_pub.publish(String(data=text))
-        return text
+        return key
 
-    def wait_answered(self, texts, timeout_s: float) -> bool:
-        texts = list(texts)
-        return self.wait(lambda: all(self.answers.results.get(t) for t in texts), timeout_s)
+    def wait_answered(self, keys, timeout_s: float) -> bool:
+        keys = list(keys)
+        return self.wait(lambda: all(self.answers.results.get(t) for t in keys), timeout_s)
 
     def settle(self, timeout_s: float = 60.0) -> str:
         """A probe command answered: every command sent before it has its answer in by now."""
-        probe = self.command(f"probe {next(self._counter)}")
+        probe = self.command("probe")
         if not self.wait_answered([probe], timeout_s):
             raise TimeoutError(f"probe command not answered within {timeout_s} s")
         return probe
@@ -215,25 +219,25 @@ def percentile(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------------- scenarios
 def burst(client: ReliabilityClient, count: int, timeout_s: float = 300.0) -> dict:
     """count commands published at once on an encoded frame."""
-    texts = [client.command() for _ in range(count)]
-    answered = client.wait_answered(texts, timeout_s)
+    keys = [client.command() for _ in range(count)]
+    answered = client.wait_answered(keys, timeout_s)
     client.settle()
-    busy = [t for t in texts if "busy" in client.answers.results[t][0][1].message] if answered else []
-    processed = [t for t in texts if t not in busy]
+    busy = [t for t in keys if "busy" in client.answers.results[t][0][1].message] if answered else []
+    processed = [t for t in keys if t not in busy]
     first_busy = min((client.answers.results[t][0][0] for t in busy), default=float("nan"))
     last_processed = max((client.answers.results[t][0][0] for t in processed), default=float("nan"))
     return {"commands": count, "answered": count - len(client.answers.missing()),
             "duplicated": len(client.answers.duplicated()), "busy": len(busy),
-            "statuses": dict(client.answers.statuses(texts)),
+            "statuses": dict(client.answers.statuses(keys)),
             "busy_latency_ms_p50": round(percentile(client.answers.latencies_ms(busy), 50), 1),
             "busy_latency_ms_max": round(max(client.answers.latencies_ms(busy), default=float("nan")), 1),
             "busy_before_last_processed": bool(busy) and first_busy < last_processed,
             "processed_in_order": _in_order(client, processed)}
 
 
-def _in_order(client: ReliabilityClient, texts: list[str]) -> bool:
-    indices = [client.answers.results[t][0][1].command_index for t in texts if client.answers.results.get(t)]
-    arrivals = [client.answers.results[t][0][0] for t in texts if client.answers.results.get(t)]
+def _in_order(client: ReliabilityClient, keys: list[str]) -> bool:
+    indices = [client.answers.results[t][0][1].command_index for t in keys if client.answers.results.get(t)]
+    arrivals = [client.answers.results[t][0][0] for t in keys if client.answers.results.get(t)]
     return indices == sorted(indices) and arrivals == sorted(arrivals)
 
 
@@ -244,7 +248,7 @@ def stream(client: ReliabilityClient, frames: list[np.ndarray], duration_s: floa
     with at most max_outstanding unanswered (soak). RSS of the node sampled as it runs."""
     start = time.perf_counter()
     next_frame = next_command = next_rss = start
-    texts: list[str] = []
+    keys: list[str] = []
     rss: list[tuple[float, float]] = []
     frames_sent = 0
     while (now := time.perf_counter()) - start < duration_s:
@@ -256,26 +260,26 @@ def stream(client: ReliabilityClient, frames: list[np.ndarray], duration_s: floa
             frames_sent += 1
             next_frame += 1.0 / frames_per_s
         if max_outstanding is not None:
-            if _outstanding(client, texts, max_outstanding) < max_outstanding:
-                texts.append(client.command())
+            if _outstanding(client, keys, max_outstanding) < max_outstanding:
+                keys.append(client.command())
             else:
-                client.wait(lambda: _outstanding(client, texts, max_outstanding) < max_outstanding, 0.01)
+                client.wait(lambda: _outstanding(client, keys, max_outstanding) < max_outstanding, 0.01)
             continue
         if commands_per_s and now >= next_command:
-            texts.append(client.command())
+            keys.append(client.command())
             next_command += 1.0 / commands_per_s
         wake = min(next_frame if frames_per_s else float("inf"), next_command if commands_per_s else float("inf"))
         time.sleep(max(0.0, min(wake, next_rss) - time.perf_counter()))
-    client.wait_answered(texts, 120.0)
+    client.wait_answered(keys, 120.0)
     client.settle()
     if process is not None:
         rss.append((time.perf_counter() - start, rss_mb(process.pid)))
-    latencies = client.answers.latencies_ms(set(texts))
+    latencies = client.answers.latencies_ms(set(keys))
     figures = {"duration_s": round(time.perf_counter() - start, 1), "frames_sent": frames_sent,
-               "commands": len(texts), "answered": sum(1 for t in texts if client.answers.results.get(t)),
-               "duplicated": sum(1 for t in texts if len(client.answers.results.get(t, ())) > 1),
-               "statuses": dict(client.answers.statuses(set(texts))),
-               "busy": sum(1 for t in texts if client.answers.results.get(t)
+               "commands": len(keys), "answered": sum(1 for t in keys if client.answers.results.get(t)),
+               "duplicated": sum(1 for t in keys if len(client.answers.results.get(t, ())) > 1),
+               "statuses": dict(client.answers.statuses(set(keys))),
+               "busy": sum(1 for t in keys if client.answers.results.get(t)
                            and client.answers.results[t][0][1].message.startswith("busy")),
                "latency_ms_p50": round(percentile(latencies, 50), 1),
                "latency_ms_p95": round(percentile(latencies, 95), 1)}
@@ -284,8 +288,8 @@ def stream(client: ReliabilityClient, frames: list[np.ndarray], duration_s: floa
     return figures
 
 
-def _outstanding(client: ReliabilityClient, texts: list[str], limit: int) -> int:
-    return sum(1 for t in texts[-limit * 2:] if not client.answers.results.get(t))
+def _outstanding(client: ReliabilityClient, keys: list[str], limit: int) -> int:
+    return sum(1 for t in keys[-limit * 2:] if not client.answers.results.get(t))
 
 
 def rss_growth(samples: list[tuple[float, float]], warm_up_fraction: float = 0.2) -> dict:
