@@ -122,8 +122,18 @@ class ReliabilityClient:
             self._changed.notify_all()
 
     def wait(self, predicate, timeout_s: float) -> bool:
+        """Until predicate holds; re-checked whenever a result or an encoded frame arrives."""
         with self._changed:
             return self._changed.wait_for(predicate, timeout=timeout_s)
+
+    def poll(self, predicate, timeout_s: float, period_s: float = 0.05) -> bool:
+        """For conditions no message announces (graph changes, a node's own state)."""
+        deadline = time.monotonic() + timeout_s
+        while not predicate():
+            if time.monotonic() > deadline:
+                return False
+            self.wait(lambda: False, period_s)
+        return True
 
     # ------------------------------------------------------------------ connecting
     def connect(self, process: subprocess.Popen | None = None, log: Path | None = None, timeout_s: float = 180.0,
