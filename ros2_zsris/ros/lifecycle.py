@@ -13,7 +13,7 @@ import gc
 import time
 
 from rclpy.lifecycle import State, TransitionCallbackReturn
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import String
 
@@ -65,7 +65,11 @@ class LifecycleCallbacks:
             self.create_subscription(Image, "depth", self._on_depth, sensor_qos, callback_group=self._inputs),
             self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, sensor_qos,
                                      callback_group=self._inputs),
-            self.create_subscription(String, "command", self._on_command, 50, callback_group=self._command_group),
+            # reliable keep-all: DDS flow control holds a burst instead of dropping it; the node
+            # answers everything beyond max_pending_commands at once with `busy`
+            self.create_subscription(String, "command", self._on_command,
+                                     QoSProfile(history=HistoryPolicy.KEEP_ALL, reliability=ReliabilityPolicy.RELIABLE),
+                                     callback_group=self._command_group),
         ]
         self._last_image_s = time.monotonic()  # the no-image warning counts from activation
         self.get_logger().info(f"active: images from {image_sub.topic_name} ({self.settings.image_qos})")

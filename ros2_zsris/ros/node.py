@@ -2,14 +2,19 @@
 
 Threads: subscriptions only hand data over (never block); one encoder thread encodes the
 newest image (older unencoded images are superseded and counted); one answer thread
-answers commands strictly in arrival order, each exactly once, with a status.
+answers commands strictly in arrival order, each exactly once, with a status. Commands
+beyond ``max_pending_commands`` are answered at once from the subscription callback (they
+do not queue behind the others); SIGINT/SIGTERM answer every pending command before exit.
 """
 
 from __future__ import annotations
 
 import collections
+import ctypes
 import math
+import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -20,8 +25,12 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PointStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.clock import JumpThreshold
+from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, CompressedImage, Image
 from std_msgs.msg import Header, String
 from visualization_msgs.msg import MarkerArray
@@ -29,14 +38,16 @@ from visualization_msgs.msg import MarkerArray
 from ..core import Result, Status, ZsrisEngine, ZsrisError
 from ..core.config import FusionConfig
 from ..core.conversation import Conversation
-from ..core.engine import command_problem
+from ..core.engine import command_problem, validate_image
 from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
 from ..core.overlay import draw_overlay
 from .conversions import UnsupportedEncoding, compressed_to_rgb, depth_to_array, fill_image, image_to_rgb
 from .dds import use_large_data_profile
 from .diagnostics import Health, health_status
-from .frame_cache import EncodedFrame, FrameCache
+from .faults import encoding_failure
+from .frame_cache import EncodedFrame, FrameCache, FrameRequest
 from .lifecycle import LifecycleCallbacks
+from .log_throttle import ProblemLog, problem_key
 from .markers import result_markers
 from .params import NodeParameters, NodeSettings, apply_runtime
 from .service import SegmentService
@@ -55,8 +66,8 @@ class PendingCommand:
     index: int
     text: str
     arrival_s: float
-    newest_received_s: float  # stamp of the newest image received before the command (0: none)
-    rejected: str = ""  # why it is answered without processing (queue full)
+    frame_request: FrameRequest  # which frame the command refers to, fixed on arrival
+    deadline_monotonic: float  # command_timeout on the wall clock (sim time may pause or jump)
 
 
 @dataclass
@@ -64,6 +75,11 @@ class Point3D:
     point: tuple[float, float, float] | None
     depth_m: float
     reason: str
+
+
+PROBLEM_LOG_PERIOD_S = 5.0  # each distinct input problem: logged at once, then at most once per period
+JUMP_BACK_S = 1.0  # a clock jump back larger than this clears the frame cache
+RESULT_HISTORY = 1000  # results kept for slow subscribers (a burst answers hundreds of `busy` at once)
 
 
 def stamp_seconds(stamp) -> float:
@@ -94,12 +110,18 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._commands: queue.Queue[PendingCommand | None] = queue.Queue()
         self._command_count = 0
         self._warned: set[str] = set()
+        self.problems = ProblemLog(self.get_logger().warning, period_s=PROBLEM_LOG_PERIOD_S)
         self._last_image_s = time.monotonic()
-        self._newest_received_s = 0.0
         self._last_status = ""
         self.stats = collections.Counter()
+        self._stats_lock = threading.Lock()
         self._running = True
+        self._accepting = True  # False once shutting down: new commands are answered at once
+        self._accept_lock = threading.Lock()  # no command slips into the queue after it is drained
         self._make_interfaces()
+        self._jump_handle = self.get_clock().create_jump_callback(
+            JumpThreshold(min_forward=None, min_backward=Duration(seconds=-JUMP_BACK_S), on_clock_change=False),
+            post_callback=self._on_time_jump)
         self._threads = [threading.Thread(target=self._encode_loop, name="zsris-encode", daemon=True),
                          threading.Thread(target=self._answer_loop, name="zsris-answer", daemon=True)]
         for thread in self._threads:
@@ -119,7 +141,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.centroid_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid", 10)
         self.centroid_px_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid_px", 10)
         self.destination_pub = self.create_lifecycle_publisher(PointStamped, "~/destination", 10)
-        self.result_pub = self.create_publisher(ZsrisResult, "~/result", 50)
+        # reliable, deep: a burst answers hundreds of `busy` at once and none may be lost
+        result_qos = QoSProfile(depth=max(RESULT_HISTORY, 2 * self.settings.max_pending_commands),
+                                reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
+        self.result_pub = self.create_publisher(ZsrisResult, "~/result", result_qos)
         self.overlay_pub = self.create_lifecycle_publisher(Image, "~/overlay", 2)
         self.encoded_pub = self.create_lifecycle_publisher(Header, "~/frame_encoded", 10)
         self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "~/markers", 10)
@@ -136,24 +161,29 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._last_image_s = time.monotonic()
         self.stats["images_received"] += 1
         try:
-            rgb = convert(msg)
+            rgb = validate_image(convert(msg))
         except UnsupportedEncoding as error:
-            self._warn_once(f"encoding:{msg.encoding}", f"dropping images: {error}")
-            self.stats["images_rejected"] += 1
+            self.problems.report(f"dropping images: {error}", key=f"encoding:{msg.encoding}")
+            self._count("images_rejected")
             return
         except ZsrisError as error:
-            self.get_logger().warning(f"dropping a malformed image: {error}", throttle_duration_sec=5.0)
-            self.stats["images_rejected"] += 1
+            self.problems.report(f"dropping a malformed image: {error}")
+            self._count("images_rejected")
             return
         stamp_s = stamp_seconds(msg.header.stamp)
         if stamp_s == 0.0:
             self._warn_once("zero-stamp", "image stamps are zero: using receipt time to judge frame age")
             stamp_s = self.get_clock().now().nanoseconds * 1e-9
         with self._image_ready:
+            if self.frames.received(stamp_s):
+                self._count("time_jumps")
+                self.get_logger().warning(
+                    f"image stamps jumped back (to {stamp_s:.3f} s; a bag played with --loop, or sim time reset): "
+                    "cleared the frame cache, so no command is answered on a frame from before the jump")
             if self._latest_image is not None:
-                self.stats["images_superseded"] += 1
+                self._count("images_superseded")
+                self.frames.superseded(self._latest_image[2])
             self._latest_image = (msg.header, rgb, stamp_s)
-            self._newest_received_s = max(self._newest_received_s, stamp_s)
             self._image_ready.notify()
 
     def _on_depth(self, msg: Image) -> None:
@@ -162,7 +192,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
                 self._depth_arrived.notify_all()
         except ZsrisError as error:
-            self._warn_once(f"depth:{msg.encoding}", f"dropping depth images: {error}")
+            self.problems.report(f"dropping depth images: {error}", key=f"depth:{problem_key(str(error))}")
 
     def _on_camera_info(self, msg: CameraInfo) -> None:
         with self._depth_arrived:
@@ -170,18 +200,37 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._depth_arrived.notify_all()
 
     def _on_command(self, msg: String) -> None:
-        with self._image_ready:
-            newest_received = self._newest_received_s
-        pending = PendingCommand(self._command_count, msg.data, self.get_clock().now().nanoseconds * 1e-9,
-                                 newest_received)
+        arrival_s = self.get_clock().now().nanoseconds * 1e-9
+        with self._image_ready:  # consistent with an image handed over at the same moment
+            request = self.frames.request(arrival_s - self.settings.max_frame_age)
+        pending = PendingCommand(self._command_count, msg.data, arrival_s, request,
+                                 time.monotonic() + self.settings.command_timeout)
         self._command_count += 1
-        if self._commands.qsize() >= self.settings.max_pending_commands:
-            # still answered by the answer thread, so results stay in arrival order
-            pending.rejected = (f"command queue full ({self.settings.max_pending_commands} waiting): "
-                                "command not processed")
-        self._commands.put(pending)
+        with self._accept_lock:
+            accepting, waiting = self._accepting, self._commands.qsize()
+            if accepting and waiting < self.settings.max_pending_commands:
+                self._commands.put(pending)
+                return
+        if not accepting:
+            self._reject(pending, "shutting down: command not processed")
+        else:  # answered here, at once: a busy answer must not queue behind the commands it waits for
+            self._reject(pending, f"busy: {waiting} pending (max_pending_commands={self.settings.max_pending_commands})"
+                                  ": command not processed; send it again later or raise max_pending_commands")
+
+    def _reject(self, pending: PendingCommand, reason: str) -> None:
+        self._count("commands_rejected")
+        self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=reason), None)
+
+    def _on_time_jump(self, jump) -> None:
+        now_s = self.get_clock().now().nanoseconds * 1e-9
+        if self.frames.clear_after(now_s):
+            self._count("time_jumps")
+            self.get_logger().warning(
+                f"the clock jumped back by {-jump.delta.nanoseconds * 1e-9:.1f} s (sim time reset?): cleared the "
+                "frame cache, so no command is answered on a frame from before the jump")
 
     def _watchdog(self) -> None:
+        self.problems.flush()
         if not self.is_active:
             return
         silent = time.monotonic() - self._last_image_s
@@ -209,12 +258,15 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             try:
                 features = engine.encode_frame(rgb, *self._depth_for_encoding(stamp_s, rgb.shape[:2]))
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
-                self.get_logger().error(f"frame encoding failed: {error}")
-                self.stats["frames_failed"] += 1
+                reason = encoding_failure(error, self.engine.device)
+                self.problems.report(reason)
+                self.frames.failed(stamp_s, reason)
+                self._count("frames_failed")
                 continue
             self.frames.add(EncodedFrame(stamp_s, header, rgb, features))
-            self.stats["frames_encoded"] += 1
-            self.encoded_pub.publish(header)
+            self._count("frames_encoded")
+            if self._running:  # never publish once shutdown has begun (the context may be gone)
+                self.encoded_pub.publish(header)
 
     def _answer_loop(self) -> None:
         while self._running:
@@ -224,6 +276,9 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 continue
             if pending is None:
                 break
+            if not self._accepting:
+                self._reject(pending, "shutting down: command not processed")
+                continue
             try:
                 self._answer(pending)
             except Exception as error:  # noqa: BLE001 - every command gets an answer
@@ -231,9 +286,6 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                                                      message=f"internal error: {error}"), None)
 
     def _answer(self, pending: PendingCommand) -> None:
-        if pending.rejected:
-            self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=pending.rejected), None)
-            return
         engine = self.engine
         if engine is None or not self.is_active:
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=(
@@ -245,10 +297,16 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                                                        context=self.conversation, frame=followup), followup)
             return
         # The command refers to what the camera showed when it was spoken: if that frame is
-        # still being encoded, wait for it rather than answer on an older one.
-        not_before = max(pending.arrival_s - self.settings.max_frame_age, pending.newest_received_s)
-        deadline = pending.arrival_s + self.settings.command_timeout
-        frame = self.frames.wait_for(not_before, deadline - self.get_clock().now().nanoseconds * 1e-9)
+        # still being encoded, wait for it rather than answer on an older one; if it proved
+        # unusable, the newest usable frame within max_frame_age answers instead.
+        answer = self.frames.wait_for(pending.frame_request, pending.deadline_monotonic - time.monotonic())
+        frame = answer.frame
+        if frame is None and answer.failure:
+            message = answer.failure if answer.failure == "shutting down" else (
+                f"the frame this command refers to could not be used and no other frame within "
+                f"max_frame_age={self.settings.max_frame_age:.2f} s was: {answer.failure}")
+            self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=message), None)
+            return
         if frame is None:
             self._publish_result(pending, Result(Status.NO_FRAME, command=pending.text, message=(
                 f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "
@@ -382,6 +440,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             return None, None
         return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
 
+    def _count(self, name: str) -> None:
+        with self._stats_lock:
+            self.stats[name] += 1
+
     def _warn_once(self, key: str, text: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
@@ -407,9 +469,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.get_logger().info("parameters changed: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
 
     def _publish_diagnostics(self) -> None:
-        newest = self.frames.wait_for(float("-inf"), 0.0)
-        with self._image_ready:
-            newest_received = self._newest_received_s
+        newest = self.frames.newest()
+        newest_received = self.frames.newest_received_s
         engine = self.engine
         models = (f"CLIP {engine.config.models.clip_model} ({engine.config.models.clip_weights or 'default'}), "
                   f"proposals {engine.config.proposals.backend}") if engine else "not loaded"
@@ -430,30 +491,63 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
                                                      status=[status]))
 
-    def shutdown(self) -> None:
-        self._running = False
+    def shutdown(self, timeout_s: float = 1.0) -> bool:
+        """Answer every pending command with `error` "shutting down" while the context is still
+        valid, then stop the workers. False when the encoder is still inside the model (a daemon
+        thread, not waited for: SAM can take tens of seconds)."""
+        with self._accept_lock:
+            self._accepting = False
+        self.frames.close()  # a command waiting for a frame returns at once
         self._commands.put(None)
+        self._threads[1].join(timeout=timeout_s)  # the answer thread drains the queue first
+        while True:  # whatever it could not reach in time
+            try:
+                pending = self._commands.get_nowait()
+            except queue.Empty:
+                break
+            if pending is not None:
+                self._reject(pending, "shutting down: command not processed")
+        self._running = False
         with self._image_ready:
             self._image_ready.notify_all()
-        for thread in self._threads:
-            thread.join(timeout=5.0)
+        self.result_pub.wait_for_all_acked(Duration(seconds=timeout_s / 2))
+        self._threads[0].join(timeout=timeout_s / 4)
+        return not self._threads[0].is_alive()
 
 
 def main(argv: list[str] | None = None) -> int:
     use_large_data_profile()  # before rclpy.init creates the participant, unless the user set one
-    rclpy.init(args=argv if argv is not None else sys.argv)
-    node = ZsrisNode()
+    # rclpy's own handlers invalidate the context at the signal, before pending commands can
+    # be answered; these only ask the spin loop to stop.
+    rclpy.init(args=argv if argv is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    node = ZsrisNode()  # a model that fails to load fails the configure transition; the node stays up
     executor = MultiThreadedExecutor(num_threads=4)
     executor.add_node(node)
     try:
-        executor.spin()
+        while not stop.is_set() and rclpy.ok():
+            executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    finally:
-        node.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
-    return 0
+    node.get_logger().info("shutting down: answering pending commands")
+    node.shutdown()
+    executor.shutdown(timeout_sec=0.5)
+    node.destroy_node()
+    rclpy.try_shutdown()
+    exit_now(0)
+    return 0  # not reached
+
+
+def exit_now(code: int) -> None:
+    """Leave without interpreter teardown. With torch, spaCy and Fast DDS loaded it took about
+    5 s on 2 cores and could end in a C++ "terminate called without an active exception" (threads
+    destroyed at exit, or the encoder still inside torch); every command is answered by now."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    ctypes.CDLL(None).fflush(None)  # C stdio buffers (rcutils logging) too
+    os._exit(code)
 
 
 if __name__ == "__main__":

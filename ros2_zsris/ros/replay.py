@@ -20,6 +20,7 @@ from std_msgs.msg import Header, String
 
 from ros2_zsris.msg import ZsrisResult
 
+from ..core.errors import ZsrisError
 from ..evaluation.bag_io import RESULT_TYPE, BagWriter, Topics, image_to_array
 from ..evaluation.episodes import Frame, Prediction
 from .conversions import fill_image
@@ -33,12 +34,15 @@ class Replayer:
         self.image_pub = self.node.create_publisher(Image, topics.image, qos)
         self.command_pub = self.node.create_publisher(String, topics.command, 100)
         self.results: list[tuple[float, ZsrisResult]] = []
+        self.result_publishers: set[bytes] = set()  # GIDs: more than one means another node answers too
+        self.published: list[tuple[int, str, object]] = []  # (ns, "image"/"command", pixels/case) as sent
         self._arrived = threading.Condition()
         self.node.create_subscription(ZsrisResult, topics.result, self._on_result, 200)
         encoded_topic = topics.result.rsplit("/", 1)[0] + "/frame_encoded"
         self.encoded: list[int] = []  # stamps (ns) of frames the node reported encoded
         self.node.create_subscription(Header, encoded_topic, self._on_encoded, 100)
         self.sent_frames = 0
+        self.result_ns: list[int] = []  # wall-clock receipt time of each result, for the output bag
         self._matched = 0  # results before this position are paired with commands already
         self.topics = topics
         self._spinning = True
@@ -49,10 +53,27 @@ class Replayer:
         while self._spinning and rclpy.ok():
             rclpy.spin_once(self.node, timeout_sec=0.05)
 
-    def _on_result(self, msg: ZsrisResult) -> None:
+    def _on_result(self, msg: ZsrisResult, info) -> None:
         with self._arrived:
+            gid = (info.get("publisher_gid") or {}).get("data")
+            if gid is not None:
+                self.result_publishers.add(bytes(gid))
             self.results.append((time.perf_counter(), msg))
+            self.result_ns.append(time.time_ns())
             self._arrived.notify_all()
+
+    def check_single_publisher(self) -> None:
+        """Results from two nodes cannot be scored: which answer belongs to which command?"""
+        count = max(len(self.result_publishers), self.node.count_publishers(self.topics.result))
+        if count > 1:
+            nodes = sorted({f"{i.node_namespace.rstrip('/')}/{i.node_name}"
+                            for i in self.node.get_publishers_info_by_topic(self.topics.result)})
+            raise ZsrisError(
+                f"results on {self.topics.result} come from {count} publishers ({', '.join(nodes) or 'unknown'}): "
+                "another node answers these commands too, so the results cannot be scored",
+                setting="--domain-id / --use-running-node",
+                fix="let zsris-eval-bag start its own node (a private ROS domain), pass a --domain-id no other "
+                    "node uses, or stop the other node")
 
     def _on_encoded(self, header: Header) -> None:
         with self._arrived:
@@ -65,6 +86,7 @@ class Replayer:
             if self.image_pub.get_subscription_count() and self.command_pub.get_subscription_count() \
                     and self.node.count_publishers(self.topics.result):
                 time.sleep(0.5)
+                self.check_single_publisher()
                 return True
             time.sleep(0.1)
         return False
@@ -77,7 +99,12 @@ class Replayer:
         fill_image(msg, frame.image, "rgb8", Header(stamp=now.to_msg(), frame_id="camera_color_optical_frame"))
         self.image_pub.publish(msg)
         self.sent_frames += 1
+        self.published.append((now.nanoseconds, "image", frame.image))
         return now.nanoseconds
+
+    def _publish_command(self, case) -> None:
+        self.published.append((self.node.get_clock().now().nanoseconds, "command", case))
+        self.command_pub.publish(String(data=case.text))
 
     def _publish_frame_confirmed(self, frame: Frame, timeout_s: float, tries: int = 3) -> bool:
         """Paced mode: resend a frame that the node did not report encoded (a frame can be lost
@@ -112,8 +139,9 @@ class Replayer:
                 self._publish_frame_confirmed(frame, timeout_s)
             for case in frame.commands:
                 start = time.perf_counter()
-                self.command_pub.publish(String(data=case.text))
+                self._publish_command(case)
                 answer = self._wait_answer(case.text, timeout_s)
+                self.check_single_publisher()
                 predictions.append(_prediction(answer[1], (answer[0] - start) * 1000.0) if answer else None)
                 if progress:
                     progress.update(1)
@@ -133,7 +161,7 @@ class Replayer:
                 self._publish_frame(frame)
             else:
                 sent.append((case.text, time.perf_counter()))
-                self.command_pub.publish(String(data=case.text))
+                self._publish_command(case)
                 if progress:
                     progress.update(1)
         deadline = time.monotonic() + grace_s
@@ -143,19 +171,22 @@ class Replayer:
             predictions.append(_prediction(answer[1], (answer[0] - start) * 1000.0) if answer else None)
         return predictions
 
-    def record(self, frames: list[Frame], path: Path, storage: str) -> None:
-        """Inputs and the node's results into one bag, so `--mode score` can re-score it."""
+    def record(self, path: Path, storage: str) -> None:
+        """The run as it happened, into one bag: images and commands as sent (stamps and times
+        of the replay, so the results' headers match their images in RViz or Foxglove), ground
+        truth just before its command, results when they arrived. `--mode score` re-scores it."""
         with BagWriter(path, storage) as bag:
-            for frame in frames:
-                if frame.image.size:
-                    bag.image(self.topics.image, frame.log_ns, frame.image)
-                for case in frame.commands:
-                    if case.truth is not None:
-                        bag.image(self.topics.ground_truth, case.log_ns - 1, case.truth.astype(np.uint8) * 255)
-                    bag.string(self.topics.command, case.log_ns, case.text)
-            base = max([c.log_ns for f in frames for c in f.commands] + [0]) + 1
-            for i, (_, msg) in enumerate(self.results):
-                bag.raw(self.topics.result, RESULT_TYPE, base + i, serialize_message(msg))
+            for sent_ns, kind, payload in self.published:
+                if kind == "image":
+                    bag.image(self.topics.image, sent_ns, payload)
+                    continue
+                if payload.truth is not None:
+                    bag.image(self.topics.ground_truth, sent_ns - 1, payload.truth.astype(np.uint8) * 255)
+                bag.string(self.topics.command, sent_ns, payload.text)
+            previous_ns = 0
+            for (_, msg), received_ns in zip(self.results, self.result_ns, strict=True):
+                previous_ns = max(received_ns, previous_ns + 1)  # scoring reads results in arrival order
+                bag.raw(self.topics.result, RESULT_TYPE, previous_ns, serialize_message(msg))
 
     def close(self) -> None:
         self._spinning = False

@@ -9,6 +9,7 @@ topic commands (their command_index counts service calls) and are not published 
 from __future__ import annotations
 
 import itertools
+import time
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 
@@ -34,7 +35,10 @@ class SegmentService:
 
         node = self.node
         now_s = node.get_clock().now().nanoseconds * 1e-9
-        pending = PendingCommand(next(self._count), request.command, now_s, 0.0)
+        settings = self.node.settings
+        pending = PendingCommand(next(self._count), request.command, now_s,
+                                 self.node.frames.request(now_s - settings.max_frame_age),
+                                 time.monotonic() + settings.command_timeout)
         try:
             result, frame = self._answer(request, pending)
         except ZsrisError as error:
@@ -57,7 +61,7 @@ class SegmentService:
             pending.arrival_s = frame.stamp_s  # frame age 0: the caller chose the frame
         else:
             settings = node.settings
-            frame = node.frames.wait_for(pending.arrival_s - settings.max_frame_age, settings.command_timeout)
+            frame = node.frames.wait_for(pending.frame_request, pending.deadline_monotonic - time.monotonic()).frame
             if frame is None:
                 return Result(Status.NO_FRAME, command=request.command, message=(
                     f"no frame stamped within max_frame_age={settings.max_frame_age:.2f} s of the call arrived within "

@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="out/eval", help="report folder")
     parser.add_argument("--timeout", type=float, default=120.0, help="paced: seconds to wait for each result")
     parser.add_argument("--use-running-node", action="store_true",
-                        help="replay to a node already running instead of starting one")
+                        help="replay to a node already running (on --domain-id, else ROS_DOMAIN_ID) instead of "
+                             "starting one")
+    parser.add_argument("--domain-id", type=int, default=None,
+                        help="ROS domain of the replay; default: a free one on this host when the tool starts its "
+                             "own node, so no other node can answer its commands")
     parser.add_argument("--storage", default="mcap", help="storage of the recorded output bag")
     parser.add_argument("--no-progress", action="store_true")
     add_topic_arguments(parser)
@@ -91,8 +95,9 @@ def _replay_over_dds(args, frames, topics, output_bag, progress):
     from ..ros.replay import Replayer
 
     use_large_data_profile()  # both sides: this process publishes the frames, the node inherits it
-    node, log_path = (None, None) if args.use_running_node else _start_node(args, topics)
-    rclpy.init()
+    domain_id = _domain_for(args)
+    node, log_path = (None, None) if args.use_running_node else _start_node(args, topics, domain_id)
+    rclpy.init(domain_id=domain_id)
     replayer = Replayer(topics)
     try:
         deadline = time.monotonic() + 180.0
@@ -106,7 +111,8 @@ def _replay_over_dds(args, frames, topics, output_bag, progress):
             predictions = replayer.paced(frames, args.timeout, progress)
         else:
             predictions = replayer.realtime(frames, args.timeout, progress)
-        replayer.record(frames, output_bag, args.storage)
+        replayer.check_single_publisher()
+        replayer.record(output_bag, args.storage)
         return predictions, {"frames_sent": replayer.sent_frames, "frames_encoded": len(set(replayer.encoded))}
     finally:
         replayer.close()
@@ -116,11 +122,23 @@ def _replay_over_dds(args, frames, topics, output_bag, progress):
             node.wait(timeout=20)
 
 
+def _domain_for(args) -> int | None:
+    """Its own node: a private domain (free on this host) unless --domain-id says otherwise;
+    a running node: --domain-id, else ROS_DOMAIN_ID (None: rclpy reads it)."""
+    from ..ros.domains import MAX_DOMAIN_ID, free_domain_id
+
+    if args.domain_id is not None:
+        if not 0 <= args.domain_id <= MAX_DOMAIN_ID:
+            raise ZsrisError(f"invalid --domain-id {args.domain_id}", fix=f"use 0..{MAX_DOMAIN_ID}")
+        return args.domain_id
+    return None if args.use_running_node else free_domain_id()
+
+
 def _tail(path: Path | None, lines: int = 15) -> str:
     return "\n".join(path.read_text().splitlines()[-lines:]) if path and path.is_file() else ""
 
 
-def _start_node(args, topics):
+def _start_node(args, topics, domain_id: int):
     node_name = topics.result.strip("/").split("/")[0]
     executable = shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
     command = [executable, "--ros-args", "-r", f"__node:={node_name}",
@@ -139,8 +157,9 @@ def _start_node(args, topics):
             key = "proposals.backend" if name == "proposals_backend" else f"models.{name}"
             command += ["-p", f"{key}:={value}"]
     log_path = Path(tempfile.gettempdir()) / f"zsris_eval_node_{os.getpid()}.log"
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain_id))
     with open(log_path, "w") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log_path
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env), log_path
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,117 @@
+"""FrameCache and ProblemLog on their own (no DDS): the rules that decide which frame a
+command is answered on, and that no input problem vanishes from the log."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ros2_zsris.ros.frame_cache import EncodedFrame, FrameCache
+from ros2_zsris.ros.log_throttle import ProblemLog, problem_key
+
+
+def frame(stamp: float) -> EncodedFrame:
+    return EncodedFrame(stamp, header=None, image=None, features=None)
+
+
+def encoded(cache: FrameCache, stamp: float) -> None:
+    cache.received(stamp)
+    cache.add(frame(stamp))
+
+
+def test_waits_for_the_frame_received_before_the_command():
+    cache = FrameCache(3)
+    encoded(cache, 10.0)
+    cache.received(11.0)  # still being encoded
+    request = cache.request(oldest_s=8.0)
+    assert cache.wait_for(request, 0.0).frame is None  # not the older frame while 11.0 may come
+    threading.Timer(0.05, cache.add, args=(frame(11.0),)).start()
+    assert cache.wait_for(request, 10.0).frame.stamp_s == 11.0
+
+
+def test_an_unusable_frame_never_hides_a_good_one():
+    cache = FrameCache(3)
+    encoded(cache, 10.0)
+    cache.received(11.0)
+    request = cache.request(oldest_s=9.0)
+    threading.Timer(0.05, cache.failed, args=(11.0, "image is too small")).start()
+    answer = cache.wait_for(request, 10.0)
+    assert answer.frame.stamp_s == 10.0
+
+
+def test_a_failed_frame_with_nothing_usable_is_answered_with_its_reason_at_once():
+    cache = FrameCache(3)
+    encoded(cache, 1.0)  # too old for the command
+    cache.received(11.0)
+    cache.failed(11.0, "frame encoding failed: out of memory")
+    answer = cache.wait_for(cache.request(oldest_s=9.0), 10.0)
+    assert answer.frame is None and "out of memory" in answer.failure
+
+
+def test_a_superseded_frame_hands_its_commands_to_the_newer_one():
+    cache = FrameCache(3)
+    encoded(cache, 10.0)
+    cache.received(11.0)
+    request = cache.request(oldest_s=9.0)
+    cache.received(12.0)
+    cache.superseded(11.0)
+    assert cache.wait_for(request, 0.0).frame is None  # 12.0 is on its way: not the older 10.0
+    cache.add(frame(12.0))
+    assert cache.wait_for(request, 0.0).frame.stamp_s == 12.0
+
+
+def test_stamps_jumping_back_clear_the_cache_and_release_waiting_commands():
+    cache = FrameCache(3)
+    encoded(cache, 100.0)
+    cache.received(101.0)
+    request = cache.request(oldest_s=99.0)
+    assert cache.received(5.0) is True  # bag --loop: a new timeline
+    assert len(cache) == 0
+    cache.add(frame(101.0))  # finished encoding after the jump: stale, dropped
+    assert len(cache) == 0
+    cache.add(frame(5.0))
+    assert cache.wait_for(request, 0.0).frame.stamp_s == 5.0  # not a wait for a stamp that never comes
+    assert cache.received(5.5) is False
+
+
+def test_clock_jump_clears_only_when_frames_are_from_the_future():
+    cache = FrameCache(3)
+    encoded(cache, 100.0)
+    assert cache.clear_after(100.5) is False
+    assert cache.clear_after(20.0) is True and len(cache) == 0
+    assert cache.clear_after(20.0) is False  # one jump, one clear
+
+
+def test_close_releases_a_waiting_command():
+    cache = FrameCache(3)
+    request = cache.request(oldest_s=0.0)
+    threading.Timer(0.05, cache.close).start()
+    assert cache.wait_for(request, 30.0).failure == "shutting down"
+
+
+def test_problem_log_counts_repeats_and_never_drops_a_problem():
+    now = [0.0]
+    lines: list[str] = []
+    log = ProblemLog(lines.append, period_s=5.0, clock=lambda: now[0])
+    for size in (10, 20, 30):
+        log.report(f"image data has {size} bytes, expected 300")
+    log.report("unsupported image encoding 'yuv422'")  # a different problem is not hidden
+    assert lines == ["image data has 10 bytes, expected 300", "unsupported image encoding 'yuv422'"]
+    log.flush()
+    assert len(lines) == 2
+    now[0] = 6.0
+    log.flush()  # the repeats are reported even if the problem never happens again
+    assert lines[2] == "image data has 30 bytes, expected 300 (x2 in the last 6 s)"
+    log.flush()
+    assert len(lines) == 3
+    assert problem_key("a 1x1 image, 0.5 s") == problem_key("a 640x480 image, 2 s")
+
+
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_capacity_keeps_the_newest(capacity):
+    cache = FrameCache(capacity)
+    for stamp in (3.0, 2.5, 2.8, 4.0):  # slightly out of order, no jump
+        encoded(cache, stamp)
+    assert len(cache) == capacity
+    assert cache.wait_for(cache.request(0.0), 0.0).frame.stamp_s == 4.0
