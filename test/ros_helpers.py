@@ -10,7 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-from ros2_zsris.ros.dds import free_domain_id, use_large_data_profile
+from ros2_zsris.ros.dds import use_large_data_profile
+from ros2_zsris.ros.domains import free_domain_id
 
 NODE = os.environ.get("ZSRIS_NODE") or shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
 

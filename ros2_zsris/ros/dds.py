@@ -7,15 +7,11 @@ limits the sample, so the camera driver (the publisher) must load the profile to
 
 from __future__ import annotations
 
-import fcntl
 import os
-import random
-import tempfile
 from pathlib import Path
 
 PROFILE_ENV = "FASTDDS_DEFAULT_PROFILES_FILE"
 PROFILE_NAME = "fastdds_large_data.xml"
-_held: list = []  # domain lock files, kept open for the life of the process
 
 
 def large_data_profile() -> Path:
@@ -38,23 +34,3 @@ def use_large_data_profile(env: dict | None = None) -> str:
     if not env.get(PROFILE_ENV):
         env[PROFILE_ENV] = str(large_data_profile())
     return env[PROFILE_ENV]
-
-
-def free_domain_id() -> int:
-    """A ROS_DOMAIN_ID no other process on this machine holds (an flock per id), so
-    parallel runs (tests, demos) never see each other's nodes. Only ids whose ports stay clear of Linux's
-    ephemeral range (0..101, 215..232; ROS 2 docs); 215..232 first, away from tools that pick a
-    random low domain."""
-    top, rest = list(range(215, 233)), list(range(1, 102))
-    random.shuffle(top)
-    random.shuffle(rest)
-    for domain in top + rest:
-        handle = open(Path(tempfile.gettempdir()) / f"zsris_ros_domain_{domain}.lock", "w")  # noqa: SIM115
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        _held.append(handle)
-        return domain
-    raise RuntimeError("no free ROS domain id (1..101, 215..232)")

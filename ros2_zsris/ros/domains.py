@@ -1,5 +1,11 @@
 """Pick a ROS domain nobody on this host uses, so tools and tests never talk to strangers.
 
+Two checks: an flock per id, so parallel runs of ours (tests, demos, eval-bag) never pick the
+same id even before their participants exist, and the domain's discovery port, so a domain a
+foreign process already uses is skipped. Only ids whose ports stay clear of Linux's ephemeral
+range are used (1..101, 215..232; ROS 2 docs), 215..232 first, away from tools that pick a
+random low domain.
+
 Fast DDS binds UDP port 7400 + 250 * domain + 10 + 2 * participant for each participant's
 discovery unicast traffic (the RTPS well-known port formula); participant 0's port is held
 exactly while the domain has a participant on this host. Checking it needs no discovery
@@ -8,11 +14,15 @@ round and no waiting.
 
 from __future__ import annotations
 
+import fcntl
 import random
 import socket
+import tempfile
+from pathlib import Path
 
 PORT_BASE, DOMAIN_GAIN, UNICAST_OFFSET = 7400, 250, 10
 MAX_DOMAIN_ID = 232  # the largest domain whose ports stay below 65536 (ROS 2 docs)
+_held: list = []  # domain lock files, kept open for the life of the process
 
 
 def domain_in_use(domain_id: int) -> bool:
@@ -26,12 +36,21 @@ def domain_in_use(domain_id: int) -> bool:
     return False
 
 
-def free_domain_id(low: int = 100, high: int = MAX_DOMAIN_ID, rng: random.Random | None = None) -> int:
-    """A domain id in [low, high] with no participant on this host, chosen at random so that
-    two processes picking at the same moment rarely collide."""
-    candidates = list(range(low, high + 1))
-    (rng or random.Random()).shuffle(candidates)
-    for domain_id in candidates:
-        if not domain_in_use(domain_id):
-            return domain_id
-    raise RuntimeError(f"every ROS domain in {low}..{high} has a participant on this host")
+def free_domain_id() -> int:
+    """A domain id no process of ours has locked and no participant on this host uses."""
+    top, rest = list(range(215, MAX_DOMAIN_ID + 1)), list(range(1, 102))
+    random.shuffle(top)
+    random.shuffle(rest)
+    for domain in top + rest:
+        handle = open(Path(tempfile.gettempdir()) / f"zsris_ros_domain_{domain}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        if domain_in_use(domain):
+            handle.close()
+            continue
+        _held.append(handle)
+        return domain
+    raise RuntimeError(f"no free ROS domain id (1..101, 215..{MAX_DOMAIN_ID})")

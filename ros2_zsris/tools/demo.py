@@ -30,7 +30,7 @@ def embedded_demo() -> int:
 
     from ..embedded import EMBEDDED_MODEL
     from ..evaluation.datasets_to_bag import write_frames_bag
-    from ..ros.dds import free_domain_id
+    from ..ros.domains import free_domain_id
     from ..tabletop.evaluate import HELD_OUT_SEED, tabletop_frames
     from .eval_bag import main as eval_bag
 
