@@ -64,8 +64,9 @@ class ZsrisNode(Node):
         self.settings, engine_config = declare_and_read(self)
         self.engine = engine or ZsrisEngine(engine_config)
         self.get_logger().info(
-            f"models: CLIP {engine_config.models.clip_model} ({engine_config.models.clip_weights}), "
-            f"proposals {engine_config.proposals.backend}, device {self.engine.device}")
+            f"method {engine_config.method}; models: CLIP {engine_config.models.clip_model} "
+            f"({engine_config.models.clip_weights}), proposals {engine_config.proposals.backend}, "
+            f"device {self.engine.device}")
         self.frames = FrameCache(self.settings.frame_cache_size)
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()

@@ -56,7 +56,8 @@ DESCRIPTIONS = {
     "models.spacy_model": "spaCy English pipeline name, or auto",
     "models.device": "auto, cpu, cuda or cuda:N",
     "models.precision": "auto, fp32 or fp16 (GPU only)",
-    "proposals.backend": "sam or classical (no weights)",
+    "proposals.backend": "sam, classical (no weights) or given (masks come with each frame)",
+    "method": "zsris (the project's pipeline) or gl-clip-paper (the official Global-Local CLIP, exactly)",
     "command.robot_names": "comma-separated wake words stripped from commands (the robot's name)",
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
 }
@@ -89,8 +90,13 @@ def declare_and_read(node: Node) -> tuple[NodeSettings, EngineConfig]:
               ("command.", CommandConfig))
     for prefix, record_type in groups:
         _declare_group(node, prefix, record_type())
+    node.declare_parameter("method", EngineConfig().method, ParameterDescriptor(description=DESCRIPTIONS["method"]))
     settings, models, proposals, fusion, command = (_read_group(node, prefix, t) for prefix, t in groups)
     settings.validate()
-    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command)
+    method = node.get_parameter("method").value
+    if not isinstance(method, str):
+        raise ConfigError(f"parameter has type {type(method).__name__}, expected str", setting="method",
+                          fix="use method: zsris or method: gl-clip-paper")
+    engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command, method=method)
     engine_config.validate()
     return settings, engine_config
