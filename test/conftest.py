@@ -96,6 +96,16 @@ def vit_engine(vit_b32_openai):
 
 
 @pytest.fixture(scope="session")
+def paper_engine(vit_b32_openai):
+    """method gl-clip-paper: the official Global-Local CLIP computation."""
+    from ros2_zsris.core import ZsrisEngine
+
+    config = fast_engine_config(vit_b32_openai)
+    config.method = "gl-clip-paper"
+    return ZsrisEngine(config)
+
+
+@pytest.fixture(scope="session")
 def sam_engine(vit_b32_openai, sam_tiny_checkpoint):
     from ros2_zsris.core import ZsrisEngine
 

@@ -57,3 +57,29 @@ def test_bad_image_and_bad_checkpoint_messages(tmp_path, vit_b32_openai, refcoco
                    "--sam-model", "vit_b", "--sam-checkpoint", str(tmp_path / "missing.pth"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "missing.pth' does not exist" in done.stderr and "--sam-checkpoint" in done.stderr
+
+
+def test_paper_method_on_given_masks_from_an_npz(tmp_path, vit_b32_openai, refcoco_samples):
+    """--proposals masks.npz skips proposal generation; the chosen mask is one of the file's,
+    never the empty one, and its index is the file's."""
+    sample = refcoco_samples[0]
+    height, width = np.asarray(Image.open(sample.image_path)).shape[:2]
+    masks = np.zeros((3, height, width), np.uint8)
+    masks[0, :, : width // 2] = 255
+    masks[2, :, width // 2:] = 255  # mask 1 stays empty
+    np.savez(tmp_path / "masks.npz", masks=masks)
+    out = tmp_path / "mask.png"
+    done = run_cli(str(sample.image_path), sample.expression, "--json", "--out", str(out), "--method", "gl-clip-paper",
+                   "--clip-weights", str(vit_b32_openai), "--proposals", str(tmp_path / "masks.npz"),
+                   "--device", "cpu")
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["method"] == "gl-clip-paper" and summary["status"] == "ok"
+    assert summary["index"] in (0, 2) and summary["scores"][1] is None and summary["num_candidates"] == 3
+    assert "proposals" not in summary["timings_ms"]
+    assert np.array_equal(np.asarray(Image.open(out)) == 255, masks[summary["index"]] != 0)
+    np.savez(tmp_path / "wrong.npz", masks=masks[:, :10])
+    done = run_cli(str(sample.image_path), "the book", "--clip-weights", str(vit_b32_openai),
+                   "--proposals", str(tmp_path / "wrong.npz"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"the photo is {height}x{width}" in done.stderr and "--proposals" in done.stderr

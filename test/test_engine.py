@@ -3,6 +3,8 @@ whatever the weights."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -194,3 +196,78 @@ def test_classical_proposals_are_distinct_real_regions(vit_book_features, book_p
     overlap = (flat @ flat.T) / np.minimum.outer(areas, areas)
     np.fill_diagonal(overlap, 0)
     assert overlap.max() <= 0.4 + 1e-6
+
+
+@pytest.fixture(scope="module")
+def given_masks(vit_book_features):
+    """Three real regions with an empty mask between them, as a user's segmenter may send."""
+    real = vit_book_features.masks[:3]
+    return np.stack([real[0], np.zeros_like(real[0]), real[1], real[2]])
+
+
+@pytest.fixture(scope="module")
+def vit_given_features(vit_engine, book_photo, given_masks):
+    return vit_engine.encode_frame(book_photo, masks=given_masks)
+
+
+@pytest.mark.parametrize("engine_name", ["vit_engine", "paper_engine"])
+def test_given_masks_skip_proposals_keep_their_indices_and_empty_ones_are_never_chosen(
+        request, engine_name, book_photo, given_masks):
+    engine = request.getfixturevalue(engine_name)
+    features = (request.getfixturevalue("vit_given_features") if engine_name == "vit_engine"
+                else engine.encode_frame(book_photo, masks=given_masks))
+    assert "proposals" not in features.timings_ms and np.array_equal(features.masks, given_masks)
+    assert features.nonempty.tolist() == [True, False, True, True]
+    for expression in ("right book page", "the empty one", "left zebra"):
+        result = engine.query(features, expression)
+        assert result.status is Status.OK and len(result.scores) == 4 and np.isnan(result.scores[1])
+        assert result.index == max((0, 2, 3), key=lambda i: result.scores[i])
+        assert np.array_equal(result.mask, given_masks[result.index])
+        assert result.to_json_dict()["scores"][1] is None
+    alone = engine.query(engine.encode_frame(book_photo, masks=given_masks[1:2]), "the book")
+    assert alone.status is Status.NO_PROPOSALS and "all 1 given masks are empty" in alone.message
+
+
+def test_given_masks_give_the_same_features_as_proposals(vit_book_features, vit_given_features):
+    """Skipping proposal generation changes nothing else: same masks, same embeddings."""
+    features = vit_given_features
+    for row, source in ((0, 0), (2, 1), (3, 2)):
+        assert torch.allclose(features.global_embeddings[row], vit_book_features.global_embeddings[source], atol=1e-4)
+        assert torch.allclose(features.local_embeddings[row], vit_book_features.local_embeddings[source], atol=1e-4)
+
+
+def test_local_crops_of_an_empty_mask_are_pure_fill(vit_engine, book_photo):
+    pixels = vit_engine.region_encoder.image_tensor(book_photo)
+    empty = torch.zeros(book_photo.shape[:2], dtype=torch.bool)[None]
+    crop = vit_engine.region_encoder.local_crops(pixels, empty)
+    fill = vit_engine.region_encoder._mean.expand_as(crop)
+    assert crop.shape == (1, 3, 224, 224) and torch.allclose(crop, fill)
+
+
+@pytest.mark.parametrize("masks, fragment", [
+    (np.zeros((243, 500), bool), "must have shape (N, 243, 500)"),
+    (np.zeros((2, 100, 500), bool), "must have shape (N, 243, 500)"),
+    (np.zeros((2, 243, 500), np.uint8), "masks must be bool"),
+    ([[[True]]], "must be a numpy array"),
+])
+def test_bad_given_masks_raise_a_clear_input_error(vit_engine, book_photo, masks, fragment):
+    with pytest.raises(InputError, match=re.escape(fragment)) as error:
+        vit_engine.encode_frame(book_photo, masks=masks)
+    assert "how to fix" in str(error.value)
+
+
+def test_depth_is_validated_and_carried(vit_engine, book_photo, given_masks, vit_given_features):
+    depth = np.full(book_photo.shape[:2], 1.5, np.float64)
+    depth[0, :10] = np.nan
+    depth[1, :10] = 0.0
+    features = vit_engine.encode_frame(book_photo, depth=depth, masks=given_masks[:1])
+    assert features.depth.dtype == np.float32 and features.depth.shape == book_photo.shape[:2]
+    assert np.isnan(features.depth[0, 0]) and features.depth[1, 0] == 0 and features.depth[5, 5] == np.float32(1.5)
+    assert features.nbytes() >= features.depth.nbytes + features.masks.nbytes
+    assert vit_given_features.depth is None
+    for bad, fragment in ((depth[:100], "depth has shape (100, 500) but the image is 243x500"),
+                          ((depth * 1000).astype(np.uint16), "depth must be float metres"),
+                          (-depth, "negative values")):
+        with pytest.raises(InputError) as error:
+            vit_engine.encode_frame(book_photo, depth=bad, masks=given_masks[:1])
+        assert fragment in str(error.value) and "how to fix" in str(error.value)

@@ -129,17 +129,21 @@ def _check_report(folder: Path, commands: int) -> dict:
     return report
 
 
-def test_offline_mode_runs_the_core_on_the_bag(tmp_path, vit_b32_openai, refcoco_samples):
+@pytest.mark.parametrize("method", ["zsris", "gl-clip-paper"])
+def test_offline_mode_runs_the_core_on_the_bag(tmp_path, vit_b32_openai, refcoco_samples, method):
     refs = refcoco_samples[0].image_path.parents[1] / "refs.jsonl"
     subprocess.run([MAKE, str(tmp_path / "bag"), "--refs-jsonl", str(refs), "--limit", "3"], check=True,
                    capture_output=True, timeout=120)
     done = subprocess.run([EVAL, str(tmp_path / "bag"), "--mode", "offline", "--out", str(tmp_path / "report"),
                            "--clip-weights", str(vit_b32_openai), "--proposals", "classical", "--min-area", "500",
-                           "--device", "cpu", "--no-progress"], capture_output=True, text=True, timeout=600)
+                           "--device", "cpu", "--no-progress", "--method", method],
+                          capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     report = _check_report(tmp_path / "report", 3)
     assert report["unanswered"] == 0 and report["statuses"] == {"ok": 3}
     assert 0.0 <= report["metrics"]["mIoU"] <= 1.0
+    assert report["method"] == method and json.loads(done.stdout.splitlines()[0])["method"] == method
+    assert f"method {method}" in (tmp_path / "report" / "report.md").read_text()
 
 
 @pytest.mark.ros

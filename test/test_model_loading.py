@@ -17,10 +17,11 @@ CPU, FP32 = torch.device("cpu"), torch.float32
 
 
 @pytest.mark.parametrize("fixture, model_name", [("vit_b32_openai", "ViT-B-32"), ("rn50_openai", "RN50")])
-def test_openai_format_checkpoints_load_exactly(request, fixture, model_name):
+def test_openai_format_checkpoints_load_exactly(request, caplog, fixture, model_name):
     path = request.getfixturevalue(fixture)
     saved = torch.load(path, weights_only=True)
-    bundle = load_clip(model_name, str(path), CPU, FP32)
+    with caplog.at_level("INFO", logger="ros2_zsris.core.model_loading"):
+        bundle = load_clip(model_name, str(path), CPU, FP32)
     loaded = bundle.model.state_dict()
     for key in ("positional_embedding", "token_embedding.weight", "visual.proj" if model_name == "ViT-B-32"
                 else "visual.attnpool.c_proj.weight"):
@@ -28,20 +29,67 @@ def test_openai_format_checkpoints_load_exactly(request, fixture, model_name):
     assert bundle.image_size == 224 and bundle.is_vit == (model_name == "ViT-B-32")
     # OpenAI releases use QuickGELU; the loader must build that variant
     assert "QuickGELU" in repr(bundle.model)
+    assert "because the input_resolution/context_length/vocab_size entries mark an OpenAI state dict" in caplog.text
 
 
-def test_open_clip_state_dict_and_training_checkpoint_load(tmp_path):
+class _OpenAIArchive(torch.nn.Module):
+    """The CLIP's modules and parameters under their own names, plus OpenAI's meta buffers."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        for name, child in model.named_children():
+            self.add_module(name, child)
+        for name, parameter in model.named_parameters(recurse=False):
+            self.register_parameter(name, parameter)
+        for name, value in (("input_resolution", 224), ("context_length", 77), ("vocab_size", 49408)):
+            self.register_buffer(name, torch.tensor(value))
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.visual(image)
+
+
+def _save_layout(model: torch.nn.Module, path, layout: str):
+    """One model written in each form users hand to the loader."""
+    state = model.state_dict()
+    if layout == "torchscript":  # OpenAI's release form: a traced archive carrying the meta entries
+        torch.jit.trace(_OpenAIArchive(model), torch.zeros(1, 3, 224, 224)).save(str(path))
+    elif layout == "openai state dict, meta entries dropped":
+        state = {k: v.half() for k, v in state.items()}  # as re-saved from OpenAI's fp16 weights
+        torch.save(state, path)
+    elif layout == "open_clip state dict":
+        torch.save(state, path)
+    else:  # open_clip's training checkpoint, saved from a DDP-wrapped model
+        torch.save({"epoch": 3, "name": "run", "state_dict": {f"module.{k}": v for k, v in state.items()}}, path)
+    return state
+
+
+@pytest.mark.parametrize("model_name, layout, activation, reason", [
+    ("ViT-B-32", "torchscript", "QuickGELU", "TorchScript archive"),
+    ("ViT-B-32", "openai state dict, meta entries dropped", "QuickGELU", "keys and shapes are those of OpenAI"),
+    ("RN50", "open_clip state dict", "QuickGELU", "keys and shapes are those of OpenAI"),
+    ("ViT-S-32", "open_clip state dict", "GELU", "no architecture OpenAI released"),
+    ("RN50", "training checkpoint", "GELU", "open_clip training checkpoint"),
+    ("RN50-quickgelu", "training checkpoint", "QuickGELU", "model name 'RN50-quickgelu' asks for it"),
+])
+def test_every_checkpoint_layout_gets_its_activation(tmp_path, caplog, model_name, layout, activation, reason):
+    """The activation has no weights: the loader must infer it from the file's form, keys and
+    shapes, and say why. An OpenAI model re-saved without its meta entries must stay QuickGELU."""
     import open_clip
 
-    model = open_clip.create_model("RN50", pretrained=None)
-    plain = tmp_path / "rn50_open_clip.pt"
-    torch.save(model.state_dict(), plain)
-    training = tmp_path / "epoch_3.pt"
-    torch.save({"epoch": 3, "state_dict": {f"module.{k}": v for k, v in model.state_dict().items()}}, training)
-    for path in (plain, training):
-        bundle = load_clip("RN50", str(path), CPU, FP32)
-        assert torch.equal(bundle.model.state_dict()["visual.conv1.weight"], model.state_dict()["visual.conv1.weight"])
-        assert "QuickGELU" not in repr(bundle.model)
+    torch.manual_seed(3)
+    model = open_clip.create_model(model_name, pretrained=None)
+    path = tmp_path / "weights.pt"
+    saved = _save_layout(model, path, layout)
+    with caplog.at_level("INFO", logger="ros2_zsris.core.model_loading"):
+        bundle = load_clip(model_name, str(path), CPU, FP32)
+    modules = {type(m).__name__ for m in bundle.model.modules()}
+    assert ("QuickGELU" in modules) == (activation == "QuickGELU")
+    assert ("GELU" in modules) == (activation == "GELU")
+    key = "visual.conv1.weight"
+    assert torch.equal(bundle.model.state_dict()[key], saved[key].float())
+    log = caplog.text
+    assert f"activation {activation} because" in log and reason in log, log
+    assert "image normalisation mean (0.4815, 0.4578, 0.4082)" in log
 
 
 def test_random_weights_are_an_explicit_choice():

@@ -1,9 +1,10 @@
 """ROS-free core of ros2_zsris: proposals, CLIP region features, text, matching, geometry.
 
 Public API (small and stable):
-    ZsrisEngine(config).encode_frame(image) -> FrameFeatures
+    ZsrisEngine(config).encode_frame(image, depth=None, masks=None) -> FrameFeatures
     ZsrisEngine.query(features, command) -> Result
-    EngineConfig / ModelConfig / ProposalConfig / FusionConfig, Status, ZsrisError
+    EngineConfig (method: zsris | gl-clip-paper) / ModelConfig / ProposalConfig / FusionConfig,
+    Status, ZsrisError
 """
 
 from .config import EngineConfig, FusionConfig, GroundingConfig, ModelConfig, ProposalConfig

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
+PROPOSAL_BACKENDS = ("sam", "classical", "given")
+ZSRIS_METHOD, PAPER_METHOD = "zsris", "gl-clip-paper"
+METHODS = (ZSRIS_METHOD, PAPER_METHOD)
+
 
 @dataclass
 class ProposalConfig:
@@ -27,8 +31,9 @@ class ProposalConfig:
     max_proposals: int = 50
 
     def validate(self) -> None:
-        _check(self.backend in ("sam", "classical"), "proposals.backend", self.backend,
-               "use 'sam' (needs a SAM checkpoint) or 'classical' (no weights)")
+        _check(self.backend in PROPOSAL_BACKENDS, "proposals.backend", self.backend,
+               "use 'sam' (needs a SAM checkpoint), 'classical' (no weights) or 'given' "
+               "(every frame comes with its own masks)")
         _check(self.points_per_side >= 1, "proposals.points_per_side", self.points_per_side,
                "use a positive integer (8 is the METHOD.md default)")
         _check(self.points_per_batch >= 1, "proposals.points_per_batch", self.points_per_batch,
@@ -111,8 +116,12 @@ class EngineConfig:
     command: CommandConfig = field(default_factory=CommandConfig)
     grounding: GroundingConfig = field(default_factory=GroundingConfig)
     text_cache_size: int = 256
+    # zsris: the project's pipeline; gl-clip-paper: the official Global-Local CLIP, exactly (core/paper.py)
+    method: str = ZSRIS_METHOD
 
     def validate(self) -> None:
+        _check(self.method in METHODS, "method", self.method,
+               f"use one of {', '.join(METHODS)} ('gl-clip-paper' reproduces the published method)")
         self.proposals.validate()
         self.fusion.validate()
         self.command.validate()

@@ -16,7 +16,7 @@ import torch
 
 from .classical_proposals import ClassicalProposalGenerator
 from .command import CommandParser
-from .config import EngineConfig, apply_embedded_settings
+from .config import PAPER_METHOD, EngineConfig, apply_embedded_settings
 from .conversation import Conversation
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
@@ -24,7 +24,8 @@ from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
 from .grounding import ground, region_geometry
 from .language import ExpressionStructure, analyse, normalise_expression
 from .matcher import Match, best_match, fuse_text, fuse_visual
-from .model_loading import load_clip, load_sam
+from .model_loading import LOG, load_clip, load_sam
+from .paper import IMAGENET_MEAN, IMAGENET_STD, PaperRegionEncoder, fuse_text_official, official_text
 from .proposals import Proposals, SamProposalGenerator
 from .results import FrameFeatures, Result, Status
 from .text import TextEncoder, load_spacy, target_phrase
@@ -47,7 +48,7 @@ class ZsrisEngine:
         self.propose = self._build_proposal_generator()
         self.nlp = load_spacy(models.spacy_model)
         self.command_parser = CommandParser(self.nlp, self.config.command.names(), self.config.command.actions())
-        self.region_encoder = RegionEncoder(self.clip, self.config.fusion.global_blocks)
+        self.region_encoder = self._build_region_encoder()
         self.text_encoder = TextEncoder(self.clip, self.config.text_cache_size)
 
     def _build_proposal_generator(self):
@@ -55,38 +56,54 @@ class ZsrisEngine:
         if proposals.backend == "sam":
             sam = load_sam(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
             return SamProposalGenerator(sam, proposals)
+        if proposals.backend == "given":
+            return _masks_required
         return ClassicalProposalGenerator(proposals)
+
+    def _build_region_encoder(self) -> RegionEncoder:
+        if self.config.method == PAPER_METHOD:
+            LOG.info("method %s: image normalisation ImageNet mean %s std %s (the official data loader's), "
+                     "resizes without antialias (torchvision 0.11)", PAPER_METHOD, IMAGENET_MEAN, IMAGENET_STD)
+            return PaperRegionEncoder(self.clip, self.config.fusion.global_blocks)
+        return RegionEncoder(self.clip, self.config.fusion.global_blocks)
 
     # ------------------------------------------------------------------ frames
     def encode_frame(self, image: np.ndarray, depth: np.ndarray | None = None,
-                     camera_k: np.ndarray | None = None) -> FrameFeatures:
+                     masks: np.ndarray | None = None, camera_k: np.ndarray | None = None) -> FrameFeatures:
         """Proposals, region embeddings and region geometry of one RGB uint8 (H, W, 3) image.
 
         ``depth``: aligned depth (H, W), float metres or uint16 millimetres, 0/NaN unknown;
         ``camera_k``: the 3x3 intrinsics of the image; with both, spatial words use 3D.
+        ``masks`` ((N, H, W) bool) replaces proposal generation (the user's own segmenter,
+        the paper's FreeSOLO masks); their order is kept, so result indices are theirs, and
+        empty ones are kept but never chosen.
         """
         image = validate_image(image)
-        depth_m = validate_depth(depth, image.shape[:2])
-        timings: dict[str, float] = {}
-        with self._timed(timings, "proposals"):
-            proposals: Proposals = self.propose(image)
         height, width = image.shape[:2]
+        depth_m = validate_depth(depth, (height, width))
+        timings: dict[str, float] = {}
+        if masks is None:
+            with self._timed(timings, "proposals"):
+                proposals: Proposals = self.propose(image)
+        else:
+            proposals = given_proposals(masks, (height, width))
         intrinsics = CameraIntrinsics.from_k(camera_k) if camera_k is not None else None
         with self._timed(timings, "region_geometry"):
             regions = region_geometry(proposals.masks, depth_m, intrinsics)
-        if len(proposals) == 0:
-            empty = torch.zeros((0, self._embed_dim()))
-            return FrameFeatures((height, width), proposals.masks, proposals.scores, empty, empty,
-                                 not self.clip.is_vit, timings, depth_m, regions)
-        pixels = self.region_encoder.image_tensor(image)
-        masks = torch.from_numpy(proposals.masks).to(self.device)
-        with self._timed(timings, "global_features"):
-            global_embeddings = self.region_encoder.global_embeddings(pixels, masks).cpu()
-        with self._timed(timings, "local_features"):
-            local_embeddings = self.region_encoder.local_embeddings(pixels, masks).cpu()
-        timings["encode_total"] = sum(timings.values())
-        return FrameFeatures((height, width), proposals.masks, proposals.scores,
-                             global_embeddings, local_embeddings, not self.clip.is_vit, timings, depth_m, regions)
+        nonempty = proposals.masks.any(axis=(1, 2))
+        global_embeddings = torch.zeros((len(proposals), self._embed_dim()))
+        local_embeddings = torch.zeros_like(global_embeddings)
+        if nonempty.any():
+            pixels = self.region_encoder.image_tensor(image)
+            chosen = torch.from_numpy(proposals.masks[nonempty]).to(self.device)
+            rows = torch.from_numpy(np.flatnonzero(nonempty))
+            with self._timed(timings, "global_features"):
+                global_embeddings[rows] = self.region_encoder.global_embeddings(pixels, chosen).cpu()
+            with self._timed(timings, "local_features"):
+                local_embeddings[rows] = self.region_encoder.local_embeddings(pixels, chosen).cpu()
+            timings["encode_total"] = sum(timings.values())
+        return FrameFeatures((height, width), proposals.masks, proposals.scores, global_embeddings,
+                             local_embeddings, not self.clip.is_vit, timings, depth=depth_m, regions=regions)
 
     # ------------------------------------------------------------------ commands
     def query(self, features: FrameFeatures, command: str, *, alpha: float | None = None,
@@ -105,6 +122,9 @@ class ZsrisEngine:
         problem = command_problem(command)
         if problem:
             return Result(Status.ERROR, command=str(command), message=problem)
+        if self.config.method == PAPER_METHOD:
+            # The official pipeline: the expression as given, no command parsing, no spatial stage.
+            return self._query_paper(features, command, alpha, beta)
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
@@ -118,9 +138,7 @@ class ZsrisEngine:
             self._answer_from_context(result, parsed, context, alpha, beta)
         elif not parsed.has_referent:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
-        elif features.num_proposals == 0:
-            result.status, result.message = Status.NO_PROPOSALS, "the frame produced no mask proposals"
-        else:
+        elif self._has_candidates(result, features):
             matched = self._with_anchor(result, parsed, features, context)
             if matched != expression:  # "the one left of it": 'it' is now the previous answer's words
                 structure, result.target_phrase = self._target(matched, None)
@@ -243,14 +261,37 @@ class ZsrisEngine:
         below = match.score < self.config.fusion.min_score
         result.destination_status = (Status.BELOW_THRESHOLD if below else Status.OK).value
 
+    def _query_paper(self, features: FrameFeatures, command: str, alpha: float, beta: float) -> Result:
+        """gl-clip-paper: official text (core/paper.py), official fusion order, argmax."""
+        timings: dict[str, float] = {}
+        with self._timed(timings, "parse"):
+            sentence, phrase = official_text(self.nlp, command)
+        result = Result(Status.OK, command=command, expression=sentence, target_phrase=phrase, timings_ms=timings)
+        if self._has_candidates(result, features):
+            self._match(result, features, sentence, phrase, alpha, beta, fuse=fuse_text_official)
+        timings["query_total"] = sum(timings.values())
+        return result
+
+    @staticmethod
+    def _has_candidates(result: Result, features: FrameFeatures) -> bool:
+        """False (and the result says why) when no proposal can be chosen."""
+        if features.num_proposals == 0:
+            result.status, result.message = Status.NO_PROPOSALS, "the frame produced no mask proposals"
+        elif not features.nonempty.any():
+            result.status, result.message = (Status.NO_PROPOSALS,
+                                             f"all {features.num_proposals} given masks are empty")
+        else:
+            return True
+        return False
+
     def _match(self, result: Result, features: FrameFeatures, expression: str, phrase: str,
-               alpha: float, beta: float) -> None:
+               alpha: float, beta: float, fuse=fuse_text) -> None:
         timings, fusion = result.timings_ms, self.config.fusion
         with self._timed(timings, "text_features"):
             sentence, noun_phrase = self.text_encoder.encode([expression, phrase])
         with self._timed(timings, "match"):
-            text = fuse_text(sentence, noun_phrase, beta)
-            match = best_match(fuse_visual(features, alpha), text)
+            text = fuse(sentence, noun_phrase, beta)
+            match = best_match(fuse_visual(features, alpha), text, features.nonempty)
         self._fill_answer(result, features, match)
         result.interpretation = f"target '{phrase}' | global-local CLIP on the whole expression"
         if match.score < fusion.min_score:
@@ -258,9 +299,10 @@ class ZsrisEngine:
             result.message = _join(result.message,
                                    f"best score {match.score:.3f} is below min_score {fusion.min_score:.3f}")
 
-    def segment(self, image: np.ndarray, command: str) -> Result:
+    def segment(self, image: np.ndarray, command: str, *, depth: np.ndarray | None = None,
+                masks: np.ndarray | None = None) -> Result:
         """One-shot convenience: encode and query; the frame timings join the result's."""
-        features = self.encode_frame(image)
+        features = self.encode_frame(image, depth=depth, masks=masks)
         result = self.query(features, command)
         result.timings_ms = {**features.timings_ms, **result.timings_ms}
         return result
@@ -326,6 +368,23 @@ def _ranked_match(index: int, scores: list[float]) -> Match:
     others = [s for i, s in enumerate(scores) if i != index]
     return Match(index=index, score=scores[index], margin=scores[index] - max(others) if others else float("inf"),
                  scores=list(scores))
+
+
+def given_proposals(masks: np.ndarray, size: tuple[int, int]) -> Proposals:
+    """The caller's own masks as proposals: (N, H, W) bool at the image's size, order kept."""
+    if not isinstance(masks, np.ndarray):
+        raise InputError(f"masks must be a numpy array, got {type(masks).__name__}", fix="convert it with np.asarray")
+    if masks.ndim != 3 or masks.shape[1:] != size:
+        raise InputError(f"masks must have shape (N, {size[0]}, {size[1]}) for this image, got {masks.shape}",
+                         fix="stack one (H, W) mask per proposal at the image's resolution (masks[None] for one)")
+    if masks.dtype != bool:
+        raise InputError(f"masks must be bool, got {masks.dtype}", fix="pass masks != 0 (or masks > 127 for 0/255)")
+    return Proposals(np.ascontiguousarray(masks), np.ones(len(masks), dtype=np.float32))
+
+
+def _masks_required(image: np.ndarray) -> Proposals:
+    raise InputError("proposals.backend is 'given' but this frame came without masks",
+                     fix="pass masks= to encode_frame, or choose proposals.backend 'sam' or 'classical'")
 
 
 def command_problem(command: object) -> str:

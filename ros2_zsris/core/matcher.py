@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -34,10 +35,17 @@ def fuse_text(sentence: torch.Tensor, phrase: torch.Tensor, beta: float) -> torc
     return F.normalize(beta * sentence + (1.0 - beta) * phrase, dim=-1)
 
 
-def best_match(visual: torch.Tensor, text: torch.Tensor) -> Match:
-    """Cosine scores of every proposal; the answer is their argmax."""
+def best_match(visual: torch.Tensor, text: torch.Tensor, valid: np.ndarray | None = None) -> Match:
+    """Cosine scores of every proposal; the answer is their argmax over the valid ones.
+
+    Invalid (empty) proposals keep their place in ``scores`` as NaN, so indices stay those
+    of the caller's masks. At least one proposal must be valid.
+    """
     scores = (visual @ text).tolist()
-    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    if valid is not None:
+        scores = [s if ok else float("nan") for s, ok in zip(scores, valid, strict=True)]
+    candidates = [i for i in range(len(scores)) if valid is None or valid[i]]
+    order = sorted(candidates, key=lambda i: -scores[i])
     best = order[0]
     margin = scores[best] - scores[order[1]] if len(order) > 1 else float("inf")
     return Match(index=best, score=scores[best], margin=margin, scores=scores)

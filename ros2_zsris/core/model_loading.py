@@ -39,6 +39,7 @@ from segment_anything.modeling import Sam  # noqa: E402
 
 from ..embedded import EMBEDDED_DIR, EMBEDDED_MODEL, EMBEDDED_WEIGHTS  # noqa: E402
 
+LOG = logging.getLogger(__name__)
 RANDOM_WEIGHTS = "random"
 EMBEDDED = "embedded"
 open_clip.add_model_config(EMBEDDED_DIR / f"{EMBEDDED_MODEL}.json")
@@ -125,17 +126,26 @@ def load_clip(model_name: str, weights: str, device: torch.device, dtype: torch.
     preprocess = open_clip.get_model_preprocess_cfg(model)
     size = preprocess.get("size", model.visual.image_size)
     size = size[0] if isinstance(size, (tuple, list)) else size
+    mean = tuple(preprocess.get("mean", open_clip.OPENAI_DATASET_MEAN))
+    std = tuple(preprocess.get("std", open_clip.OPENAI_DATASET_STD))
+    LOG.info("CLIP '%s' (%s): %s activation; image normalisation mean %s std %s, from the model's open_clip "
+             "preprocessing config (the method setting may replace it)", model_name, weights,
+             "QuickGELU" if _uses_quick_gelu(model) else "GELU", _rounded(mean), _rounded(std))
     return ClipBundle(
         model=model,
         tokenizer=open_clip.get_tokenizer(model_name),
         model_name=model_name,
         weights=weights,
         image_size=int(size),
-        mean=tuple(preprocess.get("mean", open_clip.OPENAI_DATASET_MEAN)),
-        std=tuple(preprocess.get("std", open_clip.OPENAI_DATASET_STD)),
+        mean=mean,
+        std=std,
         device=device,
         dtype=dtype,
     )
+
+
+def _rounded(values: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(round(float(v), 4) for v in values)
 
 
 def _check_clip_model_name(model_name: str) -> None:
@@ -177,15 +187,60 @@ def _clip_from_tag(model_name: str, tag: str) -> torch.nn.Module:
 
 
 def _clip_from_file(model_name: str, path: Path) -> torch.nn.Module:
-    state_dict = _read_clip_state_dict(path)
-    is_openai = any(key in state_dict for key in _OPENAI_META_KEYS)
-    for key in _OPENAI_META_KEYS:
-        state_dict.pop(key, None)
-    # OpenAI's releases were trained with QuickGELU; open_clip's plain configs use GELU.
+    checkpoint = _read_clip_checkpoint(path)
+    quick_gelu, reason = choose_activation(model_name, checkpoint)
     with _quiet_random_init_warning():  # the weights are loaded right below
-        model = open_clip.create_model(model_name, pretrained=None, force_quick_gelu=is_openai)
-    _load_strict(model, state_dict, path, setting="clip_model / clip_weights", kind=f"CLIP '{model_name}'")
+        model = open_clip.create_model(model_name, pretrained=None, force_quick_gelu=quick_gelu)
+    _load_strict(model, checkpoint.state_dict, path, setting="clip_model / clip_weights", kind=f"CLIP '{model_name}'")
+    activation = "QuickGELU" if _uses_quick_gelu(model) else "GELU"
+    LOG.info("CLIP '%s' from %s (%s): activation %s because %s", model_name, path, checkpoint.layout, activation,
+             reason)
     return model
+
+
+@dataclass
+class ClipCheckpoint:
+    """A CLIP state dict and the layout it was stored in, which is what decides the activation."""
+
+    state_dict: dict[str, torch.Tensor]
+    layout: str  # "torchscript", "training checkpoint" or "state dict"
+    had_openai_meta: bool = False
+
+
+def choose_activation(model_name: str, checkpoint: ClipCheckpoint) -> tuple[bool, str]:
+    """QuickGELU or the config's own activation, decided from the weights, with the reason.
+
+    The activation has no parameters, so only the file's form and the tensors' names and
+    shapes can tell. OpenAI trained every released CLIP with QuickGELU; open_clip's plain
+    configs (ViT-B-32, RN50) use GELU. A plain state dict whose keys and shapes are those of
+    an architecture OpenAI released (checked strictly when it is loaded) is taken for OpenAI's
+    weights: re-saving an OpenAI model drops the TorchScript wrapper and often the three meta
+    entries, and GELU would then silently change every feature.
+    """
+    if model_name.endswith("-quickgelu"):
+        return True, f"the model name '{model_name}' asks for it"
+    if checkpoint.layout == "torchscript":
+        return True, "a TorchScript archive is OpenAI's release format (trained with QuickGELU)"
+    if checkpoint.had_openai_meta:
+        return True, f"the {'/'.join(_OPENAI_META_KEYS)} entries mark an OpenAI state dict (trained with QuickGELU)"
+    config_quick = bool((open_clip.get_model_config(model_name) or {}).get("quick_gelu", False))
+    config_says = f"the '{model_name}' config's own activation ({'QuickGELU' if config_quick else 'GELU'})"
+    if checkpoint.layout == "training checkpoint":
+        return config_quick, f"an open_clip training checkpoint was trained with {config_says}"
+    if is_openai_architecture(model_name):
+        return True, (f"its keys and shapes are those of OpenAI's released '{model_name}' (trained with QuickGELU); "
+                      "weights of this architecture trained with GELU must be passed as an open_clip training "
+                      "checkpoint ({'state_dict': ...}) or by their pretrained tag")
+    return config_quick, f"'{model_name}' is no architecture OpenAI released, so {config_says}"
+
+
+def is_openai_architecture(model_name: str) -> bool:
+    """True for the architectures OpenAI released weights for (open_clip tags them 'openai')."""
+    return "openai" in open_clip.list_pretrained_tags_by_model(model_name)
+
+
+def _uses_quick_gelu(model: torch.nn.Module) -> bool:
+    return any(type(module).__name__ == "QuickGELU" for module in model.modules())
 
 
 @contextmanager
@@ -202,22 +257,25 @@ def _quiet_random_init_warning():
         root.removeFilter(keep)
 
 
-def _read_clip_state_dict(path: Path) -> dict[str, torch.Tensor]:
+def _read_clip_checkpoint(path: Path) -> ClipCheckpoint:
     _require_file(path, "clip_weights (--clip-weights)")
+    layout = "state dict"
     try:
         archive = torch.jit.load(str(path), map_location="cpu")
-        state_dict = dict(archive.state_dict())
+        state_dict, layout = dict(archive.state_dict()), "torchscript"
     except (RuntimeError, ValueError, zipfile.BadZipFile):
         state_dict = _torch_load(path, "clip_weights (--clip-weights)")
     if isinstance(state_dict, dict) and isinstance(state_dict.get("state_dict"), dict):
-        state_dict = state_dict["state_dict"]
+        state_dict, layout = state_dict["state_dict"], "training checkpoint"
     if not isinstance(state_dict, dict) or not state_dict:
         raise WeightsError(
             f"'{path}' holds no state dict (found {type(state_dict).__name__})",
             setting="clip_weights (--clip-weights)",
             fix="pass an OpenAI CLIP .pt file or an open_clip checkpoint",
         )
-    return {k.removeprefix("module."): v for k, v in state_dict.items()}
+    had_meta = any(key in state_dict for key in _OPENAI_META_KEYS)
+    state_dict = {k.removeprefix("module."): v for k, v in state_dict.items() if k not in _OPENAI_META_KEYS}
+    return ClipCheckpoint(state_dict, layout, had_meta)
 
 
 # --------------------------------------------------------------------------- SAM

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -45,6 +46,12 @@ class FrameFeatures:
     def num_proposals(self) -> int:
         return int(self.masks.shape[0])
 
+    @cached_property
+    def nonempty(self) -> np.ndarray:
+        """(N,) bool: proposals with at least one pixel. Empty ones (user-given masks) keep
+        their index but are never chosen; computed once per frame, not per query."""
+        return self.masks.any(axis=(1, 2))
+
     def nbytes(self) -> int:
         """Memory held, for bounding caches by bytes as well as by count."""
         return int(
@@ -69,7 +76,7 @@ class Result:
     index: int = -1
     score: float = float("nan")
     margin: float = float("nan")
-    scores: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)  # per proposal, by index; NaN for an empty mask
     box: tuple[int, int, int, int] | None = None  # x_min, y_min, x_max, y_max (inclusive)
     centroid_px: tuple[float, float] | None = None  # (u, v)
     message: str = ""
@@ -105,7 +112,7 @@ class Result:
             "margin": _finite_or_none(self.margin),
             "index": self.index,
             "num_candidates": len(self.scores),
-            "scores": [round(s, 6) for s in self.scores],
+            "scores": [_finite_or_none(s) for s in self.scores],
             "box": list(self.box) if self.box else None,
             "centroid_px": [round(c, 3) for c in self.centroid_px] if self.centroid_px else None,
             "mask_area": self.mask_area,

@@ -110,8 +110,9 @@ class RegionEncoder:
         size = self.clip.image_size
         fill = self._mean.to(self.clip.dtype)
         crops = []
-        for mask in masks:
-            x0, y0, x1, y1 = mask_box(mask.cpu().numpy())
+        height, width = masks.shape[-2:]
+        for mask in masks:  # an empty mask (never chosen by the engine) gives a crop of pure fill
+            x0, y0, x1, y1 = mask_box(mask.cpu().numpy()) or (0, 0, width - 1, height - 1)
             pixels = self._normalise(self._resize(image[:, :, y0:y1 + 1, x0:x1 + 1], size))
             inside = self._resize(mask[y0:y1 + 1, x0:x1 + 1].float()[None, None], size).clamp(0, 1)
             inside = inside.to(pixels.dtype)

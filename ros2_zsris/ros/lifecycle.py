@@ -43,8 +43,9 @@ class LifecycleCallbacks:
         self.engine = engine
         self.conversation = Conversation(engine.config.command.context_timeout)
         models = engine.config.models
-        self.get_logger().info(f"models: CLIP {models.clip_model} ({models.clip_weights}), "
-                               f"proposals {engine.config.proposals.backend}, device {engine.device}")
+        self.get_logger().info(f"method {engine.config.method}; models: CLIP {models.clip_model} "
+                               f"({models.clip_weights}), proposals {engine.config.proposals.backend}, "
+                               f"device {engine.device}")
         if engine.embedded_settings:
             self.get_logger().info("embedded default: using its own settings " + ", ".join(engine.embedded_settings))
         return TransitionCallbackReturn.SUCCESS

@@ -75,7 +75,8 @@ DESCRIPTIONS = {
     "models.spacy_model": "spaCy English pipeline name, or auto",
     "models.device": "auto, cpu, cuda or cuda:N",
     "models.precision": "auto, fp32 or fp16 (GPU only)",
-    "proposals.backend": "sam or classical (no weights)",
+    "proposals.backend": "sam, classical (no weights) or given (masks come with each frame)",
+    "method": "zsris (the project's pipeline) or gl-clip-paper (the official Global-Local CLIP, exactly)",
     "fusion.alpha": "global vs local visual feature weight",
     "fusion.beta": "sentence vs target noun phrase weight",
     "fusion.min_score": "below this score the status is below_threshold (-1 disables)",
@@ -134,6 +135,7 @@ class NodeParameters:
         for prefix, record_type in GROUPS:
             for item in fields(record_type):
                 self._declare(f"{prefix}{item.name}", getattr(record_type(), item.name))
+        self._declare("method", EngineConfig().method)
         node.add_on_set_parameters_callback(self._validate_change)
         node.add_post_set_parameters_callback(self._apply_change)
 
@@ -163,8 +165,11 @@ class NodeParameters:
             records.append(record_type(**values))
         settings, models, proposals, fusion, command, grounding = records
         settings.validate()
+        name = "method"
+        method = coerce(name, overrides[name] if name in overrides else self.node.get_parameter(name).value,
+                        EngineConfig().method)
         engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command,
-                                     grounding=grounding)
+                                     grounding=grounding, method=method)
         try:
             engine_config.validate()
         except ConfigError as error:

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..core.errors import ZsrisError
 from .cli import run_tool
 from .make_bag import add_topic_arguments, topics_from_args
-from .segment_cli import add_model_arguments, engine_config_from_args, fusion_from_args
+from .segment_cli import add_model_arguments, engine_config_from_args, fusion_from_args, given_masks_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +51,9 @@ def run(args) -> int:
     from ..evaluation.episodes import load_frames, predictions_from_bag
     from ..evaluation.report import score, write_report
 
+    if given_masks_path(args):
+        raise ZsrisError(f"--proposals {args.proposals}: a mask file belongs to one photo; a bag has many frames",
+                         fix="use --proposals sam or classical here (zsris-segment takes a .npz of masks)")
     topics = topics_from_args(args)
     out = Path(args.out)
     frames = load_frames(Path(args.bag), topics)
@@ -78,11 +81,13 @@ def run(args) -> int:
             predictions, frame_counts = _replay_over_dds(args, frames, topics, output_bag, progress)
     wall_s = time.perf_counter() - start
     report = score(frames, predictions)
-    report.update(mode=args.mode, bag=str(args.bag), wall_s=wall_s, **frame_counts,
+    report.update(mode=args.mode, method=args.method, bag=str(args.bag), wall_s=wall_s, **frame_counts,
                   throughput_commands_per_s=total / wall_s if wall_s > 0 else None)
-    paths = write_report(report, out, frames, predictions, f"zsris-eval-bag: {Path(args.bag).name} ({args.mode})")
-    summary = {k: report[k] for k in ("metrics", "latency", "commands", "frames", "frames_sent", "frames_encoded",
-                                      "unanswered", "statuses", "wall_s", "throughput_commands_per_s")}
+    title = f"zsris-eval-bag: {Path(args.bag).name} ({args.mode}, method {args.method})"
+    paths = write_report(report, out, frames, predictions, title)
+    summary = {k: report[k] for k in ("method", "metrics", "latency", "commands", "frames", "frames_sent",
+                                      "frames_encoded", "unanswered", "statuses", "wall_s",
+                                      "throughput_commands_per_s")}
     print(json.dumps(summary))
     print(f"report: {paths[1]}")
     return 0
@@ -149,7 +154,8 @@ def _start_node(args, topics, domain_id: int):
                "-p", f"proposals.min_area_px:={args.min_area}",
                "-p", f"proposals.points_per_side:={args.points_per_side}"]
     fusion = fusion_from_args(args)
-    command += ["-p", f"fusion.alpha:={fusion.alpha}", "-p", f"fusion.beta:={fusion.beta}"]
+    command += ["-p", f"fusion.alpha:={fusion.alpha}", "-p", f"fusion.beta:={fusion.beta}",
+                "-p", f"method:={args.method}"]
     models = {"clip_model": args.clip_model, "clip_weights": args.clip_weights, "sam_model": args.sam_model,
               "sam_checkpoint": args.sam_checkpoint, "device": args.device, "proposals_backend": args.proposals}
     for name, value in models.items():

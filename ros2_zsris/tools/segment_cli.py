@@ -29,16 +29,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """The model flags every tool shares; they map onto core.config.ModelConfig."""
-    from ..core.config import ModelConfig, ProposalConfig
+    from ..core.config import METHODS, EngineConfig, ModelConfig, ProposalConfig
 
     defaults, proposals = ModelConfig(), ProposalConfig()
     group = parser.add_argument_group("models")
+    group.add_argument("--method", default=EngineConfig().method, choices=METHODS,
+                       help="zsris (the project's pipeline) or gl-clip-paper (the official Global-Local CLIP, "
+                       "exactly; README 'Reproducing the paper')")
     group.add_argument("--clip-model", default=defaults.clip_model, help="open_clip model name (ViT-B-32, RN50, ...)")
     group.add_argument("--clip-weights", default=defaults.clip_weights,
                        help="open_clip pretrained tag, checkpoint file, or 'random'")
     group.add_argument("--sam-model", default=defaults.sam_model, help="vit_b, vit_l, vit_h (or vit_tiny for tests)")
     group.add_argument("--sam-checkpoint", default=defaults.sam_checkpoint, help="official SAM checkpoint file")
-    group.add_argument("--proposals", default=proposals.backend, help="proposal backend: sam or classical")
+    group.add_argument("--proposals", default=proposals.backend,
+                       help="proposal backend: sam or classical; zsris-segment also takes a .npz file of your own "
+                       "masks (key 'masks', shape (N, H, W), nonzero = inside; README)")
     group.add_argument("--points-per-side", type=int, default=proposals.points_per_side)
     group.add_argument("--min-area", type=int, default=proposals.min_area_px,
                        help="drop proposals under this many pixels")
@@ -63,16 +68,46 @@ def fusion_from_args(args: argparse.Namespace):
 def engine_config_from_args(args: argparse.Namespace):
     from ..core.config import EngineConfig, ModelConfig, ProposalConfig
 
+    backend = "given" if given_masks_path(args) else args.proposals
     return EngineConfig(
+        method=args.method,
         fusion=fusion_from_args(args),
         models=ModelConfig(
             clip_model=args.clip_model, clip_weights=args.clip_weights, sam_model=args.sam_model,
             sam_checkpoint=args.sam_checkpoint, spacy_model=args.spacy_model, device=args.device,
             precision=args.precision,
         ),
-        proposals=ProposalConfig(backend=args.proposals, points_per_side=args.points_per_side,
+        proposals=ProposalConfig(backend=backend, points_per_side=args.points_per_side,
                                  min_area_px=args.min_area),
     )
+
+
+def given_masks_path(args: argparse.Namespace) -> Path | None:
+    """--proposals names a mask file (not a backend) when it ends in .npz."""
+    return Path(args.proposals) if str(args.proposals).lower().endswith(".npz") else None
+
+
+def read_masks_npz(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """(N, H, W) bool from key 'masks' (or the file's only array); nonzero = inside."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            names = list(archive.files)
+            name = "masks" if "masks" in names else names[0] if len(names) == 1 else None
+            if name is None:
+                raise InputError(f"'{path}' has no array named 'masks' (it has {', '.join(names) or 'none'})",
+                                 setting="--proposals", fix="save with np.savez(path, masks=masks)")
+            masks = archive[name]
+    except FileNotFoundError:
+        raise InputError(f"mask file '{path}' does not exist", setting="--proposals") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"'{path}' is not a readable .npz file ({exc})", setting="--proposals",
+                         fix="save with np.savez(path, masks=masks)") from None
+    if masks.ndim == 2:
+        masks = masks[None]
+    if masks.ndim != 3 or masks.shape[1:] != size:
+        raise InputError(f"masks in '{path}' have shape {masks.shape}, the photo is {size[0]}x{size[1]}",
+                         setting="--proposals", fix="one (H, W) mask per proposal, at the photo's resolution")
+    return masks != 0
 
 
 def read_rgb(path: str) -> np.ndarray:
@@ -99,8 +134,10 @@ def run(args: argparse.Namespace) -> int:
     from ..core.overlay import draw_overlay
 
     image = read_rgb(args.image)
+    masks_path = given_masks_path(args)
+    masks = read_masks_npz(masks_path, image.shape[:2]) if masks_path else None
     engine = ZsrisEngine(engine_config_from_args(args))
-    features = engine.encode_frame(image)
+    features = engine.encode_frame(image, masks=masks)
     result = engine.query(features, args.expression)
     result.timings_ms = {**features.timings_ms, **result.timings_ms}
     if args.out:
@@ -110,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         write_png(args.overlay, draw_overlay(image, result, [features.masks[i] for i in result.anchor_indices]))
     summary = result.to_json_dict()
     summary.update(image=args.image, clip_model=args.clip_model, clip_weights=args.clip_weights,
-                   device=str(engine.device))
+                   device=str(engine.device), method=args.method)
     if args.json:
         print(json.dumps(summary))
     else:
