@@ -27,8 +27,9 @@ class ProposalConfig:
     max_proposals: int = 50
 
     def validate(self) -> None:
-        _check(self.backend in ("sam", "classical"), "proposals.backend", self.backend,
-               "use 'sam' (needs a SAM checkpoint) or 'classical' (no weights)")
+        _check(self.backend in ("sam", "sam2", "classical"), "proposals.backend", self.backend,
+               "use 'sam' (needs a SAM checkpoint), 'sam2' (needs a SAM 2 / 2.1 checkpoint) "
+               "or 'classical' (no weights)")
         _check(self.points_per_side >= 1, "proposals.points_per_side", self.points_per_side,
                "use a positive integer (8 is the METHOD.md default)")
         _check(self.points_per_batch >= 1, "proposals.points_per_batch", self.points_per_batch,

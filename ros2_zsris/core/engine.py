@@ -24,6 +24,7 @@ from .matcher import best_match, fuse_text, fuse_visual
 from .model_loading import load_clip, load_sam
 from .proposals import Proposals, SamProposalGenerator
 from .results import FrameFeatures, Result, Status
+from .sam2_proposals import fast_sam2_generator, load_sam2
 from .text import TextEncoder, load_spacy, target_phrase
 from .visual import RegionEncoder
 
@@ -51,6 +52,9 @@ class ZsrisEngine:
         if proposals.backend == "sam":
             sam = load_sam(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
             return SamProposalGenerator(sam, proposals)
+        if proposals.backend == "sam2":
+            model = load_sam2(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
+            return SamProposalGenerator(model, proposals, fast_sam2_generator)
         return ClassicalProposalGenerator(proposals)
 
     # ------------------------------------------------------------------ frames

@@ -38,11 +38,12 @@ class SamProposalGenerator:
 
     The generator is segment-anything's own with a faster encoder attention, decoder and
     filter order (sam_fast.py); its masks match the stock generator's (test_sam_fast.py).
+    ``generator_class`` takes the same keywords; sam2_proposals.fast_sam2_generator is one.
     """
 
-    def __init__(self, sam: Sam, config: ProposalConfig):
+    def __init__(self, sam: Sam, config: ProposalConfig, generator_class=FastSamAutomaticMaskGenerator):
         self.config = config
-        self.generator = FastSamAutomaticMaskGenerator(
+        self.generator = generator_class(
             sam,
             points_per_side=config.points_per_side,
             points_per_batch=config.points_per_batch,
