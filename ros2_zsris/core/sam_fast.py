@@ -281,7 +281,9 @@ class FastSamAutomaticMaskGenerator(SamAutomaticMaskGenerator):
                                                   model.prompt_encoder.get_dense_pe(), sparse, dense)
         low_res, iou_preds = low_res.flatten(0, 1), iou_preds.flatten(0, 1)
         point_rows = torch.as_tensor(points.repeat(3, axis=0))
-        keep = iou_preds > self.pred_iou_thresh if self.pred_iou_thresh > 0.0 else torch.ones_like(iou_preds, bool)
+        keep = iou_preds > self.pred_iou_thresh  # the stock generator filters only when > 0
+        if self.pred_iou_thresh <= 0.0:
+            keep = torch.ones_like(keep)
         masks = model.postprocess_masks(low_res[keep][:, None], predictor.input_size, predictor.original_size)
         data = MaskData(masks=masks[:, 0], iou_preds=iou_preds[keep], points=point_rows[keep.cpu()])
         del masks, low_res
