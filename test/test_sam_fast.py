@@ -56,6 +56,8 @@ def test_decoder_matches_segment_anything(stock_and_fast):
 def test_encoder_attention_matches_segment_anything(stock_and_fast, book_photo):
     stock, fast = stock_and_fast
     accelerate_image_encoder(fast)
+    patched = ["forward" in vars(block.attn) for block in fast.image_encoder.blocks]
+    assert patched == [False, True]  # vit_tiny: block 0 windowed (library code), block 1 global (SDPA)
     image = torch.from_numpy(book_photo.copy()).permute(2, 0, 1)[None].float()
     image = torch.nn.functional.interpolate(image, (1024 * 243 // 500, 1024), mode="bilinear")
     with torch.no_grad():

@@ -80,10 +80,14 @@ def _sdpa_rel_pos_forward(self: EncoderAttention, x: torch.Tensor) -> torch.Tens
 
 
 def accelerate_image_encoder(sam: torch.nn.Module) -> torch.nn.Module:
-    """Route every attention block of a segment-anything image encoder through SDPA, in place."""
-    for module in sam.image_encoder.modules():
-        if isinstance(module, EncoderAttention):
-            module.forward = types.MethodType(_sdpa_rel_pos_forward, module)
+    """Route the global-attention blocks of a segment-anything image encoder through SDPA, in place.
+
+    Only global blocks (window_size 0, 4096 tokens) gain: on the 14x14 windows the
+    per-head loop measured slower than the library's batched arithmetic, so they keep it.
+    """
+    for block in sam.image_encoder.blocks:
+        if block.window_size == 0 and isinstance(block.attn, EncoderAttention):
+            block.attn.forward = types.MethodType(_sdpa_rel_pos_forward, block.attn)
     return sam
 
 
