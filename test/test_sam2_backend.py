@@ -57,7 +57,7 @@ def test_sam1_file_and_missing_file_and_unknown_name(sam_tiny_checkpoint, tmp_pa
 def test_generator_gives_sam2s_own_masks(hiera_t_checkpoint, book_photo):
     from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
 
-    settings = dict(points_per_side=3, points_per_batch=9, pred_iou_thresh=0.0, stability_score_thresh=0.0,
+    settings = dict(points_per_side=2, points_per_batch=4, pred_iou_thresh=0.0, stability_score_thresh=0.0,
                     box_nms_thresh=1.0, min_mask_region_area=0, output_mode="binary_mask")
     model = load_sam2("hiera_t", str(hiera_t_checkpoint), CPU)
     stock = SAM2AutomaticMaskGenerator(model, **settings).generate(book_photo)
