@@ -18,7 +18,9 @@ $(DEPS): requirements/*.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	# CPU torch first and pinned: a bare torch requirement would pull GBs of CUDA wheels.
 	$(PIP) install -c requirements/constraints.txt torch==2.13.0 $(QUIET_PIP)
-	$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt $(QUIET_PIP)
+	# PIP_CONSTRAINT also reaches the isolated build of the sam2 sdist, whose build needs torch.
+	PIP_CONSTRAINT=$(CURDIR)/requirements/constraints.txt \
+		$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt $(QUIET_PIP)
 	touch $@
 
 # pip installs the console scripts (zsris-demo, ...); then colcon builds the package

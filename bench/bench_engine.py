@@ -29,6 +29,7 @@ from ros2_zsris.core import EngineConfig, ModelConfig, ProposalConfig, ZsrisEngi
 from ros2_zsris.core.classical_proposals import ClassicalProposalGenerator  # noqa: E402
 from ros2_zsris.core.model_loading import SAM_BUILDERS  # noqa: E402
 from ros2_zsris.core.results import FrameFeatures  # noqa: E402
+from ros2_zsris.core.sam2_proposals import build_sam2_model  # noqa: E402
 from ros2_zsris.datasets.refcoco import load_refs_jsonl  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,7 +39,8 @@ DATA = REPO.parent / "shared" / "data" / "refcoco_val56" / "refs.jsonl"
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", type=int, default=4)
-    parser.add_argument("--sam-model", default="vit_b")
+    parser.add_argument("--sam-model", default="vit_b", help="vit_b, vit_h, ...; hiera_t, ... with --proposals sam2")
+    parser.add_argument("--proposals", default="sam", help="proposal backend: sam or sam2")
     parser.add_argument("--clip-model", default="ViT-B-32")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--precision", default="auto")
@@ -49,10 +51,14 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp())
     clip_path, sam_path = tmp / "clip.pt", tmp / "sam.pth"
     torch.save(open_clip.create_model(args.clip_model, pretrained=None).state_dict(), clip_path)
-    torch.save(SAM_BUILDERS[args.sam_model](checkpoint=None).state_dict(), sam_path)
+    if args.proposals == "sam2":  # the official SAM 2 layout: {"model": state_dict}
+        torch.save({"model": build_sam2_model(args.sam_model).state_dict()}, sam_path)
+    else:
+        torch.save(SAM_BUILDERS[args.sam_model](checkpoint=None).state_dict(), sam_path)
     config = EngineConfig(models=ModelConfig(clip_model=args.clip_model, clip_weights=str(clip_path),
                                              sam_model=args.sam_model, sam_checkpoint=str(sam_path),
-                                             device=args.device, precision=args.precision))
+                                             device=args.device, precision=args.precision),
+                          proposals=ProposalConfig(backend=args.proposals))
     t0 = time.perf_counter()
     engine = ZsrisEngine(config)
     load_s = time.perf_counter() - t0
@@ -108,10 +114,12 @@ def _add(stages: dict[str, list[float]], name: str, value: float) -> None:
 
 def _report(args, engine, load_s, stages, n) -> str:
     lines = [
-        f"### {args.sam_model} + {args.clip_model}, {engine.device} {str(engine.dtype).removeprefix('torch.')}, "
+        f"### {args.proposals} {args.sam_model} + {args.clip_model}, {engine.device} "
+        f"{str(engine.dtype).removeprefix('torch.')}, "
         f"{n} refcoco_val56 photos, torch {torch.__version__}, {torch.get_num_threads()} threads",
         "",
-        f"command: `.venv/bin/python bench/bench_engine.py --images {args.images} --sam-model {args.sam_model} "
+        f"command: `.venv/bin/python bench/bench_engine.py --images {args.images} --proposals {args.proposals} "
+        f"--sam-model {args.sam_model} "
         f"--clip-model {args.clip_model} --device {args.device} --precision {args.precision} "
         f"--regions {args.regions}`",
         "",

@@ -14,7 +14,7 @@ KEYS = {
     "numpy": "python3-numpy", "PIL": "python3-pil", "cv2": "python3-opencv", "torch": "python3-torch",
     "torchvision": "python3-torchvision", "skimage": "python3-skimage", "matplotlib": "python3-matplotlib",
     "tqdm": "python3-tqdm", "pycocotools": "python3-pycocotools", "open_clip": "python3-open-clip-torch-pip",
-    "segment_anything": "python3-segment-anything-pip", "spacy": "python3-spacy-pip",
+    "segment_anything": "python3-segment-anything-pip", "sam2": "python3-sam2-pip", "spacy": "python3-spacy-pip",
     "rosbags": "python3-rosbags-pip", "yaml": "python3-yaml", "pytest": "python3-pytest",
 }
 # package.xml key -> pip requirement that provides it in the venv
@@ -22,9 +22,10 @@ PIP = {"python3-numpy": "numpy", "python3-pil": "pillow", "python3-opencv": "ope
        "python3-torch": "torch", "python3-torchvision": "torchvision", "python3-skimage": "scikit-image",
        "python3-matplotlib": "matplotlib", "python3-tqdm": "tqdm", "python3-pycocotools": "pycocotools",
        "python3-open-clip-torch-pip": "open_clip_torch", "python3-segment-anything-pip": "segment-anything",
+       "python3-sam2-pip": "sam2",
        "python3-spacy-pip": "spacy", "python3-rosbags-pip": "rosbags", "python3-rosbags-image-pip": "rosbags-image",
        "python3-pytest": "pytest", "python3-pytest-timeout": "pytest-timeout", "python3-yaml": "pyyaml"}
-OWN = {"ros2_zsris", "conftest", "ros_helpers", "eval_commands", "launch_testing"}
+OWN = {"ros2_zsris", "conftest", "ros_helpers", "eval_commands", "launch_testing", "test_node"}
 ROS_NOT_ON_PYPI = {"launch", "launch_ros"}  # a full ROS install has them; the venv has no launch
 
 

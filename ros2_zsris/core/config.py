@@ -32,8 +32,8 @@ class ProposalConfig:
 
     def validate(self) -> None:
         _check(self.backend in PROPOSAL_BACKENDS, "proposals.backend", self.backend,
-               "use 'sam' (needs a SAM checkpoint), 'classical' (no weights) or 'given' "
-               "(every frame comes with its own masks)")
+               "use 'sam' (needs a SAM checkpoint), 'sam2' (needs a SAM 2 / 2.1 checkpoint), 'classical' "
+               "(no weights) or 'given' (every frame comes with its own masks)")
         _check(self.points_per_side >= 1, "proposals.points_per_side", self.points_per_side,
                "use a positive integer (8 is the METHOD.md default)")
         _check(self.points_per_batch >= 1, "proposals.points_per_batch", self.points_per_batch,

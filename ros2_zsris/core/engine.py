@@ -28,6 +28,7 @@ from .model_loading import LOG, load_clip, load_sam
 from .paper import IMAGENET_MEAN, IMAGENET_STD, PaperRegionEncoder, fuse_text_official, official_text
 from .proposals import Proposals, SamProposalGenerator
 from .results import FrameFeatures, Result, Status
+from .sam2_proposals import fast_sam2_generator, load_sam2
 from .text import TextEncoder, load_spacy, target_phrase
 from .visual import RegionEncoder
 
@@ -58,6 +59,9 @@ class ZsrisEngine:
             return SamProposalGenerator(sam, proposals)
         if proposals.backend == "given":
             return _masks_required
+        if proposals.backend == "sam2":
+            model = load_sam2(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
+            return SamProposalGenerator(model, proposals, fast_sam2_generator)
         return ClassicalProposalGenerator(proposals)
 
     def _build_region_encoder(self) -> RegionEncoder:

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import ProposalConfig
+from .sam_fast import FastSamAutomaticMaskGenerator
 from .torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()
 
-from segment_anything import SamAutomaticMaskGenerator  # noqa: E402
 from segment_anything.modeling import Sam  # noqa: E402
 
 
@@ -34,11 +34,16 @@ class Proposals:
 
 
 class SamProposalGenerator:
-    """SAM's automatic mask generator with the project's defaults and filters."""
+    """SAM's automatic mask generator with the project's defaults and filters.
 
-    def __init__(self, sam: Sam, config: ProposalConfig):
+    The generator is segment-anything's own with a faster encoder attention, decoder and
+    filter order (sam_fast.py); its masks match the stock generator's (test_sam_fast.py).
+    ``generator_class`` takes the same keywords; sam2_proposals.fast_sam2_generator is one.
+    """
+
+    def __init__(self, sam: Sam, config: ProposalConfig, generator_class=FastSamAutomaticMaskGenerator):
         self.config = config
-        self.generator = SamAutomaticMaskGenerator(
+        self.generator = generator_class(
             sam,
             points_per_side=config.points_per_side,
             points_per_batch=config.points_per_batch,

@@ -39,11 +39,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--clip-model", default=defaults.clip_model, help="open_clip model name (ViT-B-32, RN50, ...)")
     group.add_argument("--clip-weights", default=defaults.clip_weights,
                        help="open_clip pretrained tag, checkpoint file, or 'random'")
-    group.add_argument("--sam-model", default=defaults.sam_model, help="vit_b, vit_l, vit_h (or vit_tiny for tests)")
+    group.add_argument("--sam-model", default=defaults.sam_model, help="vit_b, vit_l, vit_h (vit_tiny: tests); "
+                       "with --proposals sam2: hiera_t, hiera_s, hiera_b+, hiera_l")
     group.add_argument("--sam-checkpoint", default=defaults.sam_checkpoint, help="official SAM checkpoint file")
     group.add_argument("--proposals", default=proposals.backend,
-                       help="proposal backend: sam or classical; zsris-segment also takes a .npz file of your own "
-                       "masks (key 'masks', shape (N, H, W), nonzero = inside; README)")
+                       help="proposal backend: sam, sam2 or classical; zsris-segment also takes a .npz file of "
+                       "your own masks (key 'masks', shape (N, H, W), nonzero = inside; README)")
     group.add_argument("--points-per-side", type=int, default=proposals.points_per_side)
     group.add_argument("--min-area", type=int, default=proposals.min_area_px,
                        help="drop proposals under this many pixels")

@@ -1,0 +1,304 @@
+"""segment-anything's automatic masks, computed with less work on the CPU.
+
+The same network, the same weights, the same masks (tested against the library's own
+SamAutomaticMaskGenerator): only the order of the arithmetic changes. Profiled on
+2 CPU cores (bench/RESULTS.md), the stock path spends its time in
+
+* the image encoder's global attention, where the decomposed relative-position bias is
+  added to a 12x4096x4096 attention map by two broadcasting adds: here the bias goes
+  into ``scaled_dot_product_attention`` one head at a time (as segment-anything-fast did);
+* the mask decoder, which copies the 64x64x256 image embedding once per prompt point
+  and runs every projection on those copies: here everything that does not depend on
+  the point (layer 1's image projections, the positional terms) is computed once, the
+  attention projections are folded into the 7 prompt tokens (linear algebra: a 56-wide
+  product instead of a 128-wide projection of 4096 image tokens), and the transposed
+  convolutions of the upscaler become matrix products in channels-last layout;
+* upsampling all 3 masks of every point to the image size before the quality filter
+  drops most of them: here the filter runs first.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .torchvision_compat import ensure_torchvision_importable
+
+ensure_torchvision_importable()
+
+from segment_anything import SamAutomaticMaskGenerator  # noqa: E402
+from segment_anything.modeling import Sam  # noqa: E402
+from segment_anything.modeling.image_encoder import Attention as EncoderAttention  # noqa: E402
+from segment_anything.modeling.image_encoder import get_rel_pos  # noqa: E402
+from segment_anything.modeling.mask_decoder import MaskDecoder  # noqa: E402
+from segment_anything.utils.amg import (  # noqa: E402
+    MaskData,
+    batch_iterator,
+    batched_mask_to_box,
+    calculate_stability_score,
+    is_box_near_crop_edge,
+    mask_to_rle_pytorch,
+    uncrop_boxes_xyxy,
+    uncrop_masks,
+    uncrop_points,
+)
+from torchvision.ops.boxes import batched_nms  # noqa: E402
+
+
+# --------------------------------------------------------------------------- encoder
+def _sdpa_rel_pos_forward(self: EncoderAttention, x: torch.Tensor) -> torch.Tensor:
+    """EncoderAttention.forward with the rel-pos bias passed to SDPA, one head at a time.
+
+    One head's bias is 4096x4096 floats (64 MB) instead of twelve, and the fused
+    attention kernel replaces the matmul, two broadcast adds, softmax and matmul.
+    """
+    batch, height, width, _ = x.shape
+    heads = self.num_heads
+    qkv = self.qkv(x).reshape(batch, height * width, 3, heads, -1).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv.unbind(0)  # (B, heads, HW, C)
+    if not self.use_rel_pos:
+        out = F.scaled_dot_product_attention(q, k, v, scale=self.scale)
+    else:
+        rel_h_table = get_rel_pos(height, height, self.rel_pos_h)
+        rel_w_table = get_rel_pos(width, width, self.rel_pos_w)
+        outs = []
+        for head in range(heads):
+            q_head = q[:, head : head + 1]
+            r_q = q_head.reshape(batch, height, width, -1)
+            rel_h = torch.einsum("bhwc,hkc->bhwk", r_q, rel_h_table)
+            rel_w = torch.einsum("bhwc,wkc->bhwk", r_q, rel_w_table)
+            bias = (rel_h[..., :, None] + rel_w[..., None, :]).reshape(batch, 1, height * width, height * width)
+            outs.append(F.scaled_dot_product_attention(q_head, k[:, head : head + 1], v[:, head : head + 1],
+                                                       attn_mask=bias, scale=self.scale))
+        out = torch.cat(outs, dim=1)
+    out = out.view(batch, heads, height, width, -1).permute(0, 2, 3, 1, 4).reshape(batch, height, width, -1)
+    return self.proj(out)
+
+
+def accelerate_image_encoder(sam: torch.nn.Module) -> torch.nn.Module:
+    """Route the global-attention blocks of a segment-anything image encoder through SDPA, in place.
+
+    Only global blocks (window_size 0, 4096 tokens) gain: on the 14x14 windows the
+    per-head loop measured slower than the library's batched arithmetic, so they keep it.
+    """
+    for block in sam.image_encoder.blocks:
+        if block.window_size == 0 and isinstance(block.attn, EncoderAttention):
+            block.attn.forward = types.MethodType(_sdpa_rel_pos_forward, block.attn)
+    return sam
+
+
+# --------------------------------------------------------------------------- decoder
+def _heads(weight: torch.Tensor, heads: int) -> torch.Tensor:
+    """(heads*c, d) projection weight -> (heads, c, d)."""
+    return weight.reshape(heads, weight.shape[0] // heads, weight.shape[1])
+
+
+def _block_diag_tokens(tokens: torch.Tensor, heads: int) -> torch.Tensor:
+    """(B, T, heads*c) projected tokens -> (B, heads*c, heads*T), block-diagonal per head.
+
+    Multiplying image features (N, heads*c) by it gives every head's logits against
+    every token in one product, laid out (N, heads*T) so softmax and the next product
+    need no transposes.
+    """
+    batch, count, width = tokens.shape
+    per_head = width // heads
+    split = tokens.reshape(batch, count, heads, per_head).permute(0, 2, 3, 1)  # (B, heads, c, T)
+    out = tokens.new_zeros(batch, heads, per_head, heads, count)
+    index = torch.arange(heads, device=tokens.device)
+    out[:, index, :, index, :] = split.permute(1, 0, 2, 3)
+    return out.reshape(batch, width, heads * count)
+
+
+def _image_to_token(attn, logits: torch.Tensor, tokens_v: torch.Tensor) -> torch.Tensor:
+    """Image tokens attend to the prompt tokens; returns out_proj(attention) (B, N, D).
+
+    ``logits`` (B, N, heads*T) are the scaled attention logits; the value and output
+    projections are applied to the T tokens, not to the N image tokens.
+    """
+    heads = attn.num_heads
+    batch, count, _ = tokens_v.shape
+    probs = logits.reshape(logits.shape[0], -1, heads, count).softmax(dim=-1)
+    values = attn.v_proj(tokens_v).reshape(batch, count, heads, -1).permute(0, 2, 1, 3)  # (B, h, T, c)
+    out_weight = _heads(attn.out_proj.weight.t(), heads)  # (heads, c, D)
+    value_out = (values @ out_weight.unsqueeze(0)).reshape(batch, heads * count, -1)  # (B, h*T, D)
+    return torch.baddbmm(attn.out_proj.bias, probs.reshape(probs.shape[0], -1, heads * count).expand(batch, -1, -1),
+                         value_out)
+
+
+def _token_to_image(attn, tokens_q: torch.Tensor, keys: torch.Tensor, pe_k: torch.Tensor) -> torch.Tensor:
+    """Prompt tokens attend to the image: out_proj(softmax(q k^T / sqrt(c)) v) without projecting N keys.
+
+    k = keys @ Wk^T + pe_k (pe_k = pe @ Wk^T + bk, shared), so q.k = keys @ (Wk^T q) + pe_k q;
+    v = keys @ Wv^T + bv and the softmax weights sum to 1, so P v = (P keys) @ Wv^T + bv.
+    """
+    heads = attn.num_heads
+    batch, count, _ = tokens_q.shape
+    q = attn.q_proj(tokens_q) / math.sqrt(attn.internal_dim // heads)  # (B, T, h*c)
+    q_blocks = _block_diag_tokens(q, heads)  # (B, h*c, h*T)
+    key_weight = attn.k_proj.weight  # (h*c, D)
+    logits = torch.baddbmm(pe_k @ q_blocks, keys.expand(batch, -1, -1), key_weight.t() @ q_blocks)  # (B, N, h*T)
+    probs = logits.softmax(dim=1)
+    pooled = probs.transpose(1, 2) @ keys.expand(batch, -1, -1)  # (B, h*T, D)
+    pooled = pooled.reshape(batch, heads, count, -1)
+    value_weight = _heads(attn.v_proj.weight, heads)  # (h, c, D)
+    values = pooled @ value_weight.transpose(1, 2).unsqueeze(0)  # (B, h, T, c)
+    values = values + attn.v_proj.bias.reshape(1, heads, 1, -1)
+    values = values.permute(0, 2, 1, 3).reshape(batch, count, -1)
+    return attn.out_proj(values)
+
+
+def _query_logits(attn, image: torch.Tensor, tokens_k: torch.Tensor, pe_q: torch.Tensor) -> torch.Tensor:
+    """Logits of image queries (image + pe) against projected tokens, (B, N, heads*T)."""
+    heads = attn.num_heads
+    batch = tokens_k.shape[0]
+    k = attn.k_proj(tokens_k) / math.sqrt(attn.internal_dim // heads)
+    k_blocks = _block_diag_tokens(k, heads)  # (B, h*c, h*T)
+    return torch.baddbmm(pe_q @ k_blocks, image.expand(batch, -1, -1), attn.q_proj.weight.t() @ k_blocks)
+
+
+@torch.no_grad()
+def decode_single_points(decoder: MaskDecoder, image_embedding: torch.Tensor, image_pe: torch.Tensor,
+                         sparse: torch.Tensor, dense: torch.Tensor,
+                         upscale_chunk: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """MaskDecoder(..., multimask_output=True) for B prompts on one image, same arithmetic.
+
+    ``image_embedding`` (1, D, h, w), ``image_pe`` (1, D, h, w), ``sparse`` (B, T, D),
+    ``dense`` (1 or B, D, h, w) and identical across prompts (no mask input).
+    Returns low-res masks (B, 3, 4h, 4w) and IoU predictions (B, 3).
+    """
+    transformer = decoder.transformer
+    first, second = transformer.layers  # segment-anything's decoder: depth 2, first skips its PE
+    batch = sparse.shape[0]
+    _, dim, height, width = image_embedding.shape
+    keys0 = (image_embedding + dense[:1]).flatten(2).transpose(1, 2)  # (1, N, D)
+    pe = image_pe.flatten(2).transpose(1, 2)  # (1, N, D)
+    output_tokens = torch.cat([decoder.iou_token.weight, decoder.mask_tokens.weight], dim=0)
+    point_embedding = torch.cat((output_tokens.unsqueeze(0).expand(batch, -1, -1), sparse), dim=1)
+
+    # ---- layer 1 (keys are the same image for every prompt)
+    queries = first.norm1(first.self_attn(q=point_embedding, k=point_embedding, v=point_embedding))
+    shared_k = keys0 + pe
+    attn_out = first.cross_attn_token_to_image(q=queries + point_embedding, k=shared_k, v=keys0)
+    queries = first.norm2(queries + attn_out)
+    queries = first.norm3(queries + first.mlp(queries))
+    i2t = first.cross_attn_image_to_token
+    k = i2t.k_proj(queries + point_embedding) / math.sqrt(i2t.internal_dim // i2t.num_heads)
+    logits = i2t.q_proj(shared_k) @ _block_diag_tokens(k, i2t.num_heads)  # (B, N, h*T)
+    keys = first.norm4(keys0 + _image_to_token(i2t, logits, queries))
+
+    # ---- layer 2 (keys differ per prompt; positional terms are shared)
+    q = queries + point_embedding
+    attn_out = second.self_attn(q=q, k=q, v=queries)
+    queries = second.norm1(queries + attn_out)
+    t2i = second.cross_attn_token_to_image
+    pe_k = F.linear(pe, t2i.k_proj.weight, t2i.k_proj.bias)
+    queries = second.norm2(queries + _token_to_image(t2i, queries + point_embedding, keys, pe_k))
+    queries = second.norm3(queries + second.mlp(queries))
+    i2t = second.cross_attn_image_to_token
+    pe_q = F.linear(pe, i2t.q_proj.weight, i2t.q_proj.bias)
+    logits = _query_logits(i2t, keys, queries + point_embedding, pe_q)
+    keys = second.norm4(keys + _image_to_token(i2t, logits, queries))
+
+    # ---- final token-to-image attention
+    final = transformer.final_attn_token_to_image
+    pe_k = F.linear(pe, final.k_proj.weight, final.k_proj.bias)
+    queries = transformer.norm_final_attn(queries + _token_to_image(final, queries + point_embedding, keys, pe_k))
+
+    iou_pred = decoder.iou_prediction_head(queries[:, 0, :])[:, 1:]
+    mask_tokens = queries[:, 2 : 1 + decoder.num_mask_tokens, :]  # tokens 1.. are masks; 0 (single) unused
+    hyper = torch.stack([decoder.output_hypernetworks_mlps[i + 1](mask_tokens[:, i, :])
+                         for i in range(mask_tokens.shape[1])], dim=1)  # (B, 3, C)
+    masks = torch.cat([_upscale(decoder, keys[start : start + upscale_chunk], hyper[start : start + upscale_chunk],
+                                height, width) for start in range(0, batch, upscale_chunk)])
+    return masks, iou_pred
+
+
+def _upscale(decoder: MaskDecoder, keys: torch.Tensor, hyper: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """output_upscaling (2x ConvTranspose k=2,s=2 + LayerNorm2d + GELU) as channels-last matmuls.
+
+    A stride-2, kernel-2 transposed convolution writes each output pixel from exactly one
+    input pixel, so it is a matrix product followed by a pixel shuffle; the shuffle is
+    done once, on the 3 final masks instead of the 32-channel features.
+    """
+    conv1, norm, act1, conv2, act2 = decoder.output_upscaling
+    batch, tokens, _ = keys.shape
+    w1 = conv1.weight.permute(0, 2, 3, 1).reshape(conv1.in_channels, -1)  # (D, 2*2*C1)
+    x = torch.addmm(conv1.bias.repeat(4), keys.reshape(-1, keys.shape[-1]), w1)
+    x = x.reshape(batch, tokens, 4, conv1.out_channels)
+    x = act1(F.layer_norm(x, (conv1.out_channels,), norm.weight, norm.bias, norm.eps))
+    w2 = conv2.weight.permute(0, 2, 3, 1).reshape(conv2.in_channels, -1)  # (C1, 2*2*C2)
+    x = torch.addmm(conv2.bias.repeat(4), x.reshape(-1, conv2.in_channels), w2)
+    x = act2(x.reshape(batch, tokens * 16, conv2.out_channels))
+    masks = x @ hyper.transpose(1, 2)  # (B, N*4*4, 3)
+    # token (i, j), first 2x2 sub-pixel (a, b), second (c, d) -> row 4i+2a+c, column 4j+2b+d
+    masks = masks.reshape(batch, height, width, 2, 2, 2, 2, -1).permute(0, 7, 1, 3, 5, 2, 4, 6)
+    return masks.reshape(batch, -1, height * 4, width * 4)
+
+
+# --------------------------------------------------------------------------- generator
+class FastSamAutomaticMaskGenerator(SamAutomaticMaskGenerator):
+    """SamAutomaticMaskGenerator with the fast decoder and every filter before the costly steps.
+
+    The stock generator upsamples all 3 masks of every point before the quality filter,
+    run-length encodes every mask before the duplicate NMS and deep-copies those
+    encodings when it gathers them; here masks stay tensors until NMS has chosen the
+    survivors. Crops, NMS, small-region removal and the record format are the library's.
+    """
+
+    def __init__(self, model: Sam, **kwargs):
+        super().__init__(accelerate_image_encoder(model), **kwargs)
+
+    def _process_crop(self, image: np.ndarray, crop_box: list[int], crop_layer_idx: int,
+                      orig_size: tuple[int, ...]) -> MaskData:
+        x0, y0, x1, y1 = crop_box
+        cropped = image[y0:y1, x0:x1, :]
+        size = cropped.shape[:2]
+        self.predictor.set_image(cropped)
+        points_for_image = self.point_grids[crop_layer_idx] * np.array(size)[None, ::-1]
+        parts = [self._process_batch(points, size, crop_box, orig_size)
+                 for (points,) in batch_iterator(self.points_per_batch, points_for_image)]
+        self.predictor.reset_image()
+        data = MaskData(**{key: torch.cat([part[key] for part in parts]) for key, _ in parts[0].items()})
+        keep = batched_nms(data["boxes"].float(), data["iou_preds"], torch.zeros(len(data["boxes"])),
+                           iou_threshold=self.box_nms_thresh)
+        data.filter(keep)
+        data["boxes"] = uncrop_boxes_xyxy(data["boxes"], crop_box)
+        data["points"] = uncrop_points(data["points"], crop_box)
+        data["crop_boxes"] = torch.tensor([crop_box for _ in range(len(data["boxes"]))])
+        data["rles"] = mask_to_rle_pytorch(uncrop_masks(data["masks"], crop_box, *orig_size))
+        del data["masks"]
+        return data
+
+    def _process_batch(self, points: np.ndarray, im_size: tuple[int, ...], crop_box: list[int],
+                       orig_size: tuple[int, ...]) -> MaskData:
+        """The stock _process_batch minus the RLE step (done after NMS in _process_crop)."""
+        predictor, model = self.predictor, self.predictor.model
+        transformed = predictor.transform.apply_coords(points, im_size)
+        coords = torch.as_tensor(transformed, device=predictor.device)[:, None, :]
+        labels = torch.ones(coords.shape[0], 1, dtype=torch.int, device=coords.device)
+        sparse, dense = model.prompt_encoder(points=(coords, labels), boxes=None, masks=None)
+        low_res, iou_preds = decode_single_points(model.mask_decoder, predictor.features,
+                                                  model.prompt_encoder.get_dense_pe(), sparse, dense)
+        low_res, iou_preds = low_res.flatten(0, 1), iou_preds.flatten(0, 1)
+        point_rows = torch.as_tensor(points.repeat(3, axis=0))
+        keep = iou_preds > self.pred_iou_thresh  # the stock generator filters only when > 0
+        if self.pred_iou_thresh <= 0.0:
+            keep = torch.ones_like(keep)
+        masks = model.postprocess_masks(low_res[keep][:, None], predictor.input_size, predictor.original_size)
+        data = MaskData(masks=masks[:, 0], iou_preds=iou_preds[keep], points=point_rows[keep.cpu()])
+        del masks, low_res
+        orig_h, orig_w = orig_size
+        data["stability_score"] = calculate_stability_score(data["masks"], model.mask_threshold,
+                                                            self.stability_score_offset)
+        if self.stability_score_thresh > 0.0:
+            data.filter(data["stability_score"] >= self.stability_score_thresh)
+        data["masks"] = data["masks"] > model.mask_threshold
+        data["boxes"] = batched_mask_to_box(data["masks"])
+        keep_mask = ~is_box_near_crop_edge(data["boxes"], crop_box, [0, 0, orig_w, orig_h])
+        if not torch.all(keep_mask):
+            data.filter(keep_mask)
+        return data
