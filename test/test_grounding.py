@@ -121,3 +121,14 @@ def test_clip_doubt_and_geometry_trade_off(nlp):
     masks, doubted = layout((40, 60, 8, 0.24, 0.2, 0.2), (60, 60, 8, 0.30, 0.2, 0.2), (150, 60, 8, 0.2, 0.3, 0.2))
     grounding = answer(nlp, "the leftmost cup", masks, doubted)
     assert grounding.index == 1 and 0 < grounding.ranking[0] < grounding.ranking[1]
+
+
+def test_between_with_one_anchor_found_means_near_it(nlp):
+    """A parse that finds only one of the two anchors must not fail: "near it" is what is known."""
+    from ros2_zsris.core.language import Phrase, Relation
+
+    masks, scores = ROW
+    structure = analyse(nlp("the cup between the ball"))
+    structure.relation = Relation("between", (Phrase("the ball", "ball"),))
+    grounding = ground(structure, scores["cup"], [scores["ball"]], region_geometry(masks), masks, SCALE)
+    assert grounding.index == 1  # the cup right above the ball

@@ -202,7 +202,8 @@ def _relation(kind: str, context: _Context, anchor_weights: list[np.ndarray]):
     weights = [np.where(context.leader, a, 0.0) for a in anchor_weights]
     if kind == "between" and len(weights) >= 2:
         return _between(regions, weights, other)
-    if kind in ("closest_to", "farthest_from", "near"):  # "next to X": no rival target nearer X
+    if kind in ("closest_to", "farthest_from", "near", "between"):  # "next to X": no rival target nearer X;
+        # "between" with one anchor found: the best that can be said is "near it"
         return _distance_order(kind, context, weights[0], other)
     pair = predicates.pairwise(regions, kind) * other * weights[0][None, :]
     best = np.argmax(pair, axis=1)
