@@ -262,11 +262,15 @@ def test_depth_is_validated_and_carried(vit_engine, book_photo, given_masks, vit
     depth[1, :10] = 0.0
     features = vit_engine.encode_frame(book_photo, depth=depth, masks=given_masks[:1])
     assert features.depth.dtype == np.float32 and features.depth.shape == book_photo.shape[:2]
-    assert np.isnan(features.depth[0, 0]) and features.depth[1, 0] == 0 and features.depth[5, 5] == np.float32(1.5)
+    assert np.isnan(features.depth[0, 0]) and np.isnan(features.depth[1, 0])  # NaN and 0: unknown
+    assert features.depth[5, 5] == np.float32(1.5)
+    millimetres = vit_engine.encode_frame(book_photo, depth=(np.nan_to_num(depth) * 1000).astype(np.uint16),
+                                          masks=given_masks[:1]).depth  # REP-118 16UC1
+    assert millimetres[5, 5] == np.float32(1.5) and np.isnan(millimetres[1, 0])
     assert features.nbytes() >= features.depth.nbytes + features.masks.nbytes
     assert vit_given_features.depth is None
     for bad, fragment in ((depth[:100], "depth has shape (100, 500) but the image is 243x500"),
-                          ((depth * 1000).astype(np.uint16), "depth must be float metres"),
+                          (depth.astype(np.int32), "depth must be float metres or uint16 millimetres"),
                           (-depth, "negative values")):
         with pytest.raises(InputError) as error:
             vit_engine.encode_frame(book_photo, depth=bad, masks=given_masks[:1])

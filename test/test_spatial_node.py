@@ -39,7 +39,7 @@ def find_case(engine: ZsrisEngine):
             swapped[near.mask], swapped[far.mask] = far.depth_m, near.depth_m
             command = f"the closest {kind}"
             plain = engine.query(engine.encode_frame(scene.image), command)
-            planted = engine.query(engine.encode_frame(scene.image, swapped, scene.camera_k), command)
+            planted = engine.query(engine.encode_frame(scene.image, swapped, camera_k=scene.camera_k), command)
             if _iou(plain.mask, near.mask) > 0.5 and _iou(planted.mask, far.mask) > 0.5:
                 return scene, swapped, command, near, far
     pytest.fail("no usable scene: the generator or the embedded model changed")

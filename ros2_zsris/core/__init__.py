@@ -1,7 +1,7 @@
 """ROS-free core of ros2_zsris: proposals, CLIP region features, text, matching, geometry.
 
 Public API (small and stable):
-    ZsrisEngine(config).encode_frame(image, depth=None, masks=None) -> FrameFeatures
+    ZsrisEngine(config).encode_frame(image, depth=None, *, masks=None, camera_k=None) -> FrameFeatures
     ZsrisEngine.query(features, command) -> Result
     EngineConfig (method: zsris | gl-clip-paper) / ModelConfig / ProposalConfig / FusionConfig,
     Status, ZsrisError

@@ -72,7 +72,7 @@ class ZsrisEngine:
         return RegionEncoder(self.clip, self.config.fusion.global_blocks)
 
     # ------------------------------------------------------------------ frames
-    def encode_frame(self, image: np.ndarray, depth: np.ndarray | None = None,
+    def encode_frame(self, image: np.ndarray, depth: np.ndarray | None = None, *,
                      masks: np.ndarray | None = None, camera_k: np.ndarray | None = None) -> FrameFeatures:
         """Proposals, region embeddings and region geometry of one RGB uint8 (H, W, 3) image.
 
@@ -349,17 +349,22 @@ def validate_image(image: np.ndarray) -> np.ndarray:
 
 
 def validate_depth(depth: np.ndarray | None, size: tuple[int, int]) -> np.ndarray | None:
-    """float32 metres with NaN where unknown, registered to the image (never resized)."""
+    """Depth registered to the image as float32 metres, NaN where unknown: from float metres
+    (NaN or 0 unknown) or uint16 millimetres (0 unknown; REP-118). Never resized."""
     if depth is None:
         return None
     if not isinstance(depth, np.ndarray) or depth.ndim != 2:
         raise InputError(f"depth must be a 2D numpy array, got {getattr(depth, 'shape', type(depth).__name__)}",
                          fix="pass the aligned depth image (H, W) in metres, or None")
     if depth.shape != tuple(size):
-        raise InputError(f"depth is {depth.shape[1]}x{depth.shape[0]} but the image is {size[1]}x{size[0]}",
-                         fix="register the depth image to the colour image (e.g. aligned_depth_to_color)")
-    if depth.dtype != np.uint16 and not np.issubdtype(depth.dtype, np.floating):
-        raise InputError(f"depth must be float metres or uint16 millimetres, got {depth.dtype}")
+        raise InputError(f"depth has shape {depth.shape} but the image is {size[0]}x{size[1]} (H x W)",
+                         fix="register the depth image to the colour image (same size) before passing it")
+    if depth.dtype != np.uint16 and depth.dtype.kind != "f":
+        raise InputError(f"depth must be float metres or uint16 millimetres, got {depth.dtype}",
+                         fix="convert it with depth.astype(np.float32) (metres)")
+    if depth.dtype.kind == "f" and (depth < 0).any():
+        raise InputError(f"depth has negative values (min {np.nanmin(depth):.3f})",
+                         fix="pass distances in metres; mark unknown pixels with NaN or 0")
     return depth_in_metres(depth)
 
 

@@ -256,7 +256,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             if engine is None:  # cleaned up while the frame waited
                 continue
             try:
-                features = engine.encode_frame(rgb, *self._depth_for_encoding(stamp_s, rgb.shape[:2]))
+                depth, camera_k = self._depth_for_encoding(stamp_s, rgb.shape[:2])
+                features = engine.encode_frame(rgb, depth, camera_k=camera_k)
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
                 reason = encoding_failure(error, self.engine.device)
                 self.problems.report(reason)

@@ -39,7 +39,8 @@ def evaluate(engine, scenes: int, seed: int = HELD_OUT_SEED, alphas=(None,), bet
     hits: dict[tuple, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     correct_ious: dict[tuple, list[float]] = defaultdict(list)
     for scene in make_scenes(seed, scenes, **scene_args):
-        features = engine.encode_frame(scene.image, *((scene.depth, scene.camera_k) if use_depth else ()))
+        features = (engine.encode_frame(scene.image, scene.depth, camera_k=scene.camera_k) if use_depth
+                    else engine.encode_frame(scene.image))
         for referral in scene.referrals:
             truth = scene.objects[referral.target].mask
             expressions = rewrite(referral, scene) if rewrite else [(referral.kind, referral.expression)]
