@@ -51,6 +51,7 @@ class ZsrisEngine:
         self.command_parser = CommandParser(self.nlp, self.config.command.names(), self.config.command.actions())
         self.region_encoder = self._build_region_encoder()
         self.text_encoder = TextEncoder(self.clip, self.config.text_cache_size)
+        self._targets: dict[tuple[str, bool], tuple[ExpressionStructure | None, str]] = {}
 
     def _build_proposal_generator(self):
         proposals = self.config.proposals
@@ -132,6 +133,7 @@ class ZsrisEngine:
         with self._timed(timings, "parse"):
             parsed = self.command_parser.parse(command)
             expression = parsed.expression
+        with self._timed(timings, "analysis"):  # the expression's structure (spatial words) and target
             structure, phrase = (self._target(expression, parsed.doc) if parsed.has_referent and not parsed.followup
                                  else (None, ""))
         result = Result(Status.OK, command=command, action=parsed.action, expression=expression,
@@ -163,7 +165,17 @@ class ZsrisEngine:
     def _target(self, expression: str, doc) -> tuple[ExpressionStructure | None, str]:
         """(structure, target phrase): the structure when the expression has spatial words and the
         spatial stage is on (its target phrase drops them), else None and the GL-CLIP phrase rule.
-        ``doc``: the command parser's parse of ``expression``, reused when the text matches."""
+        ``doc``: the command parser's parse of ``expression``, reused when the text matches.
+        Robots repeat commands, so the answer is kept per expression (structures are read-only)."""
+        key = (expression, self.config.grounding.spatial)
+        found = self._targets.get(key) or self._read_target(expression, doc)
+        if key not in self._targets and self.config.text_cache_size > 0:
+            self._targets[key] = found
+            while len(self._targets) > self.config.text_cache_size:
+                self._targets.pop(next(iter(self._targets)))
+        return found
+
+    def _read_target(self, expression: str, doc) -> tuple[ExpressionStructure | None, str]:
         if self.config.grounding.spatial:
             text = normalise_expression(expression)
             structure = analyse(doc if doc is not None and doc.text == text else self.nlp(text))

@@ -48,16 +48,18 @@ class Grounding:
     candidates: list[int] = field(default_factory=list)  # objects (leading masks) with w >= 0.5
 
 
-def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_OBJECT_SHARE) -> np.ndarray:
+def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_OBJECT_SHARE,
+                  share: np.ndarray | None = None) -> np.ndarray:
     """Group id per proposal: a mask lying mostly inside (or around) a group's leading mask is
     that object again (a part, the whole, a blob around it). Proposals are visited in ``order``
     (best first), so each group's leader is its most likely mask and a blob that spans two
     objects joins the first of them instead of merging them."""
     count = masks.shape[0]
-    flat = masks.reshape(count, int(np.prod(masks.shape[1:])))
-    areas = flat.sum(axis=1).astype(np.float64)
-    inter = flat.astype(np.float32) @ flat.astype(np.float32).T
-    share = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1.0)
+    if share is None:  # computed once per frame in RegionGeometry.overlap when available
+        flat = masks.reshape(count, int(np.prod(masks.shape[1:])))
+        areas = flat.sum(axis=1).astype(np.float64)
+        inter = flat.astype(np.float32) @ flat.astype(np.float32).T
+        share = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1.0)
     group = np.full(count, -1)
     leaders: list[int] = []
     for i in order:
@@ -74,7 +76,7 @@ def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_sco
     """Rank every proposal for a spatial expression (see the module docstring)."""
     weights = _confidence(target_scores, logit_scale)
     weights[regions.area == 0] = 0.0
-    groups = object_groups(masks, np.argsort(-weights, kind="stable"))
+    groups = object_groups(masks, np.argsort(-weights, kind="stable"), share=regions.overlap)
     leader = _leaders(groups, weights)
     context = _Context(regions, groups, leader, _others_weights(weights, leader, structure.count))
     spatial, anchors = _spatial(structure, context, anchor_scores, logit_scale)

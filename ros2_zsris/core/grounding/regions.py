@@ -23,6 +23,7 @@ class RegionGeometry:
     centroid: np.ndarray  # (N, 2) u, v pixels
     box: np.ndarray  # (N, 4) x_min, y_min, x_max, y_max (inclusive)
     area: np.ndarray  # (N,) visible pixels
+    overlap: np.ndarray | None = None  # (N, N) intersection over the smaller mask
     depth: np.ndarray | None = None  # (N,) median metres, NaN where unknown
     points: np.ndarray | None = None  # (N, 3) metres in the optical frame, NaN where unknown
     intrinsics: CameraIntrinsics | None = None
@@ -85,7 +86,9 @@ def region_geometry(masks: np.ndarray, depth_m: np.ndarray | None = None,
         rows, cols = np.flatnonzero(rows_any[i]), np.flatnonzero(cols_any[i])
         box[i] = (cols[0], rows[0], cols[-1], rows[-1])
         centroid[i] = (masks[i].sum(axis=0) @ us / area[i], masks[i].sum(axis=1) @ vs / area[i])
-    geometry = RegionGeometry((height, width), centroid, box, area)
+    flat = masks.reshape(count, height * width).astype(np.float32)
+    overlap = (flat @ flat.T) / np.maximum(np.minimum(area[:, None], area[None, :]), 1.0)
+    geometry = RegionGeometry((height, width), centroid, box, area, overlap)
     if depth_m is not None:
         geometry.depth = _median_depths(masks, depth_m)
         if intrinsics is not None and intrinsics.is_valid():
