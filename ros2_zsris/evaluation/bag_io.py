@@ -135,7 +135,7 @@ def bag_topics(path: Path) -> dict[str, str]:
 
 def result_cdr(store, stamp_ns: int, frame_id: str, index: int, command: str, status: str, *,
                mask: np.ndarray | None = None, target_phrase: str = "", expression: str = "", action: str = "",
-               score: float = float("nan"), message: str = "") -> bytes:
+               score: float = float("nan"), message: str = "", interpretation: str = "") -> bytes:
     """A ZsrisResult serialised like the node's, for results computed without the node."""
     types = store.types
     stamp = types["builtin_interfaces/msg/Time"](sec=stamp_ns // 1_000_000_000, nanosec=stamp_ns % 1_000_000_000)
@@ -151,5 +151,11 @@ def result_cdr(store, stamp_ns: int, frame_id: str, index: int, command: str, st
         target_phrase=target_phrase, status=status, message=message, score=score, margin=float("nan"),
         num_candidates=0, box=roi, centroid_px=point(x=0.0, y=0.0, z=0.0), has_point_3d=False,
         point_3d=point(x=0.0, y=0.0, z=0.0), depth_m=float("nan"), mask=image, timing_stages=[],
-        timing_ms=np.zeros(0, np.float32), frame_age_s=0.0)
+        timing_ms=np.zeros(0, np.float32), frame_age_s=0.0, interpretation=interpretation,
+        anchor_indices=np.zeros(0, np.int32), action_verb="", destination="", destination_expression="",
+        destination_status="", destination_box=roi, destination_centroid_px=point(x=0.0, y=0.0, z=0.0),
+        destination_has_point_3d=False, destination_point_3d=point(x=0.0, y=0.0, z=0.0),
+        destination_mask=types["sensor_msgs/msg/Image"](header=header, height=0, width=0, encoding="",
+                                                        is_bigendian=0, step=0, data=np.zeros(0, np.uint8)),
+        context="", unanswered="")
     return store.serialize_cdr(msg, RESULT_TYPE)

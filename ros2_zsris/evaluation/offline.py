@@ -29,7 +29,7 @@ def run_offline(engine, frames: list[Frame], output_bag: Path | None, topics: To
                 if writer:
                     cdr = result_cdr(writer.store, frame.stamp_ns, writer.frame_id, case.index, case.text,
                                      prediction.status, mask=prediction.mask, target_phrase=prediction.target_phrase,
-                                     score=prediction.score)
+                                     score=prediction.score, interpretation=prediction.interpretation)
                     writer.raw(topics.result, RESULT_TYPE, case.log_ns, cdr)
                 if progress:
                     progress.update(1)
