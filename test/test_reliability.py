@@ -121,7 +121,8 @@ def test_bad_inputs_are_logged_and_every_command_answered(running, small_photo):
     assert statuses["la tasse à café ☕"] == "ok" and statuses["robot"] == "no_referent"
     assert process.poll() is None
     text = Path(log).read_text()
-    for problem in ("unsupported image encoding 'yuv422'", "image data has 10 bytes", "zero size",
+    for problem in ("unsupported image encoding 'hsv8'", "malformed yuv422 image", "image data has 10 bytes",
+                    "zero size",
                     "step 3 is smaller", "too small to segment: 1x1"):
         assert problem in text, problem
 
@@ -239,12 +240,12 @@ class OutOfMemoryOnWideFrames:
     def __getattr__(self, name):
         return getattr(self.engine, name)
 
-    def encode_frame(self, image):
+    def encode_frame(self, image, depth=None, **kwargs):
         import torch
 
         if image.shape[1] > self.limit:
             raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.79 GiB total)")
-        return self.engine.encode_frame(image)
+        return self.engine.encode_frame(image, depth, **kwargs)
 
 
 def test_out_of_memory_while_encoding_is_a_status_and_the_node_stays_up(vit_engine, small_photo, refcoco_samples):

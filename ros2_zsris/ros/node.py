@@ -170,6 +170,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self.problems.report(f"dropping a malformed image: {error}")
             self._count("images_rejected")
             return
+        except Exception as error:  # noqa: BLE001 - a converter's own error (e.g. OpenCV on odd-width yuv422)
+            self.problems.report(f"dropping a malformed {msg.encoding} image: {type(error).__name__}: {error}")
+            self._count("images_rejected")
+            return
         stamp_s = stamp_seconds(msg.header.stamp)
         if stamp_s == 0.0:
             self._warn_once("zero-stamp", "image stamps are zero: using receipt time to judge frame age")

@@ -312,7 +312,8 @@ def rss_growth(samples: list[tuple[float, float]], warm_up_fraction: float = 0.2
 
 
 BAD_IMAGES = {  # every class of bad image the README names, as sent by a broken driver
-    "unsupported encoding": lambda c, img: c.send_frame(img, encoding="yuv422"),
+    "unsupported encoding": lambda c, img: c.send_frame(img, encoding="hsv8"),
+    "odd-width yuv422 (the converter itself fails)": lambda c, img: c.send_frame(img, encoding="yuv422"),
     "data shorter than height*step": lambda c, img: c.send_frame(img, data=bytes(10)),
     "zero size": lambda c, img: c.send_frame(np.zeros((0, 0, 3), np.uint8)),
     "step smaller than a row": lambda c, img: c.send_frame(img, step=3),
