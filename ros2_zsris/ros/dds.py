@@ -8,6 +8,7 @@ limits the sample, so the camera driver (the publisher) must load the profile to
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 PROFILE_ENV = "FASTDDS_DEFAULT_PROFILES_FILE"
@@ -15,16 +16,19 @@ PROFILE_NAME = "fastdds_large_data.xml"
 
 
 def large_data_profile() -> Path:
-    """The installed profile (share/ros2_zsris/config), or the source checkout's."""
+    """The installed profile (share/ros2_zsris/config: found through the ament index, or in this
+    interpreter's prefix, the venv install space, when AMENT_PREFIX_PATH is not set), or the
+    source checkout's."""
+    candidates = []
     try:
         from ament_index_python.packages import get_package_share_directory
 
-        installed = Path(get_package_share_directory("ros2_zsris")) / "config" / PROFILE_NAME
-        if installed.is_file():
-            return installed
+        candidates.append(Path(get_package_share_directory("ros2_zsris")) / "config" / PROFILE_NAME)
     except (ImportError, LookupError, OSError, ValueError):  # not installed, or no AMENT_PREFIX_PATH
         pass
-    return Path(__file__).resolve().parents[2] / "config" / PROFILE_NAME
+    candidates += [Path(sys.prefix) / "share" / "ros2_zsris" / "config" / PROFILE_NAME,
+                   Path(__file__).resolve().parents[2] / "config" / PROFILE_NAME]
+    return next((path for path in candidates if path.is_file()), candidates[-1])
 
 
 def use_large_data_profile(env: dict | None = None) -> str:
