@@ -408,7 +408,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         info = self._camera_info
         if info is None:
             return Point3D(None, math.nan, "no camera_info received")
-        stamp, depth = min(list(self._depths), key=lambda item: abs(item[0] - frame.stamp_s))
+        stamp, depth = self._nearest_depth(frame.stamp_s)
         height, width = result.mask.shape
         if abs(stamp - frame.stamp_s) > self.settings.depth_max_stamp_diff:
             return Point3D(None, math.nan, f"nearest depth stamp differs by {abs(stamp - frame.stamp_s):.3f} s "
@@ -425,6 +425,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             return Point3D(None, math.nan, "too few valid depth pixels under the mask")
         return Point3D(back_project(*result.centroid_px, z, intrinsics), z, "")
 
+    def _nearest_depth(self, stamp_s: float) -> tuple[float, np.ndarray]:
+        """(stamp, depth) of the kept depth frame nearest in stamp; the deque must not be empty."""
+        return min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
+
     def _depth_for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None,
                                                                                    np.ndarray | None]:
         """The depth frame and K that spatial words may use ("closest", "behind"): only when
@@ -434,7 +438,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         def matching():
             if not self._depths or self._camera_info is None:
                 return None
-            stamp, depth = min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
+            stamp, depth = self._nearest_depth(stamp_s)
             return depth if abs(stamp - stamp_s) <= self.settings.depth_max_stamp_diff else None
 
         with self._depth_arrived:

@@ -42,8 +42,6 @@ def pairwise(regions: RegionGeometry, kind: str) -> np.ndarray:
         closer = (camera[None, :] - camera[:, None]) / (DIRECTION_SOFTNESS * 5 * spread)
         side = _sigmoid(closer if kind == "in_front_of" else -closer)
         return side * np.exp(-np.abs(du) / 0.25)
-    if kind == "near":
-        return near
     raise ValueError(f"no pairwise predicate '{kind}'")
 
 
