@@ -19,17 +19,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ros2_zsris.core.torchvision_compat import ensure_torchvision_importable
+from ros2_zsris.core.vision.torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()
 
 import open_clip  # noqa: E402
 
 from ros2_zsris.core import EngineConfig, ModelConfig, ProposalConfig, ZsrisEngine  # noqa: E402
-from ros2_zsris.core.classical_proposals import ClassicalProposalGenerator  # noqa: E402
-from ros2_zsris.core.model_loading import SAM_BUILDERS  # noqa: E402
 from ros2_zsris.core.results import FrameFeatures  # noqa: E402
-from ros2_zsris.core.sam2_proposals import build_sam2_model  # noqa: E402
+from ros2_zsris.core.vision.classical import ClassicalProposalGenerator  # noqa: E402
+from ros2_zsris.core.vision.loading import SAM_BUILDERS  # noqa: E402
+from ros2_zsris.core.vision.sam2_backend import build_sam2_model  # noqa: E402
 from ros2_zsris.datasets.refcoco import load_refs_jsonl  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

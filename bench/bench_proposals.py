@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ros2_zsris.core.torchvision_compat import ensure_torchvision_importable
+from ros2_zsris.core.vision.torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()
 
@@ -31,9 +31,9 @@ from segment_anything import SamAutomaticMaskGenerator  # noqa: E402
 
 from ros2_zsris.core.config import ProposalConfig  # noqa: E402
 from ros2_zsris.core.device import resolve_device  # noqa: E402
-from ros2_zsris.core.model_loading import SAM_BUILDERS, load_sam  # noqa: E402
-from ros2_zsris.core.proposals import SamProposalGenerator  # noqa: E402
-from ros2_zsris.core.sam2_proposals import build_sam2_model, fast_sam2_generator, load_sam2  # noqa: E402
+from ros2_zsris.core.vision.loading import SAM_BUILDERS, load_sam  # noqa: E402
+from ros2_zsris.core.vision.proposals import SamProposalGenerator  # noqa: E402
+from ros2_zsris.core.vision.sam2_backend import build_sam2_model, fast_sam2_generator, load_sam2  # noqa: E402
 from ros2_zsris.datasets.refcoco import load_refs_jsonl  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

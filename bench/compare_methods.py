@@ -28,7 +28,7 @@ METHODS = ("zsris", "gl-clip-paper")
 
 def random_openai_vit(path: Path) -> Path:
     """Random ViT-B-32 weights saved the way OpenAI's state dicts are (QuickGELU, meta entries)."""
-    from ros2_zsris.core.model_loading import open_clip
+    from ros2_zsris.core.vision.loading import open_clip
 
     if path.is_file():
         return path

@@ -27,8 +27,8 @@ def _expressions(samples) -> list[str]:
 
 def evaluate(nlp, samples, cases=None) -> dict:
     """Shares over ``cases`` (CommandCase list; the development forms when None)."""
-    from ros2_zsris.core.command import CommandParser, normalise
-    from ros2_zsris.core.text import target_phrase
+    from ros2_zsris.core.language.command import CommandParser, normalise
+    from ros2_zsris.core.language.text import target_phrase
     from ros2_zsris.datasets.command_forms import build_cases
 
     parser = CommandParser(nlp, cache_size=0)
@@ -138,7 +138,7 @@ def report_lines(report: dict, title: str, command: str) -> list[str]:
 
 
 def main() -> int:
-    from ros2_zsris.core.text import load_spacy
+    from ros2_zsris.core.language.text import load_spacy
     from ros2_zsris.datasets.command_forms import load_heldout
     from ros2_zsris.datasets.refcoco import load_refs_jsonl
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from ros2_zsris.core.torchvision_compat import ensure_torchvision_importable
+from ros2_zsris.core.vision.torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()  # before any test imports open_clip or segment_anything
 
@@ -44,7 +44,7 @@ def write_openai_clip(path: Path, model_name: str) -> Path:
 
 def write_sam(path: Path, model_type: str) -> Path:
     """The official SAM checkpoint format: a plain state dict of the Sam module."""
-    from ros2_zsris.core.model_loading import SAM_BUILDERS
+    from ros2_zsris.core.vision.loading import SAM_BUILDERS
 
     torch.manual_seed(2)
     torch.save(SAM_BUILDERS[model_type](checkpoint=None).state_dict(), path)

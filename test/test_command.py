@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from ros2_zsris.core import Status
-from ros2_zsris.core.command import CommandParser
 from ros2_zsris.core.conversation import Conversation
-from ros2_zsris.core.text import load_spacy, target_phrase
+from ros2_zsris.core.language.command import CommandParser
+from ros2_zsris.core.language.text import load_spacy, target_phrase
 from ros2_zsris.datasets.command_forms import build_cases
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))

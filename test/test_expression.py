@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ros2_zsris.core.language import analyse, normalise_expression
-from ros2_zsris.core.text import load_spacy
+from ros2_zsris.core.language.text import load_spacy
 
 
 @pytest.fixture(scope="module")

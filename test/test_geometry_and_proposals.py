@@ -16,8 +16,8 @@ from ros2_zsris.core.geometry import (
     mask_centroid,
     robust_mask_depth,
 )
-from ros2_zsris.core.proposals import Proposals, filter_proposals
-from ros2_zsris.core.torchvision_compat import ensure_torchvision_importable, nms_reference
+from ros2_zsris.core.vision.proposals import Proposals, filter_proposals
+from ros2_zsris.core.vision.torchvision_compat import ensure_torchvision_importable, nms_reference
 
 
 def test_box_and_centroid_of_a_rectangle():
@@ -107,7 +107,7 @@ def _touching_cube_and_ball():
 
 
 def test_classical_proposals_join_a_cubes_shaded_faces_but_not_its_neighbour():
-    from ros2_zsris.core.classical_proposals import ClassicalProposalGenerator, merge_shaded_parts
+    from ros2_zsris.core.vision.classical import ClassicalProposalGenerator, merge_shaded_parts
 
     image, cube, ball = _touching_cube_and_ball()
     proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60))(image)

@@ -8,7 +8,7 @@ import pytest
 
 from ros2_zsris.core.grounding import ground, object_groups, region_geometry
 from ros2_zsris.core.language import analyse, normalise_expression
-from ros2_zsris.core.text import load_spacy
+from ros2_zsris.core.language.text import load_spacy
 
 H, W = 120, 200
 SCALE = 100.0  # OpenAI CLIP's logit scale

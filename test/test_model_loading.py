@@ -11,7 +11,7 @@ import torch
 
 from ros2_zsris.core import ConfigError, WeightsError
 from ros2_zsris.core.device import resolve_device, resolve_dtype
-from ros2_zsris.core.model_loading import RANDOM_WEIGHTS, load_clip, load_sam
+from ros2_zsris.core.vision.loading import RANDOM_WEIGHTS, load_clip, load_sam
 
 CPU, FP32 = torch.device("cpu"), torch.float32
 
@@ -20,7 +20,7 @@ CPU, FP32 = torch.device("cpu"), torch.float32
 def test_openai_format_checkpoints_load_exactly(request, caplog, fixture, model_name):
     path = request.getfixturevalue(fixture)
     saved = torch.load(path, weights_only=True)
-    with caplog.at_level("INFO", logger="ros2_zsris.core.model_loading"):
+    with caplog.at_level("INFO", logger="ros2_zsris.core.vision.loading"):
         bundle = load_clip(model_name, str(path), CPU, FP32)
     loaded = bundle.model.state_dict()
     for key in ("positional_embedding", "token_embedding.weight", "visual.proj" if model_name == "ViT-B-32"
@@ -80,7 +80,7 @@ def test_every_checkpoint_layout_gets_its_activation(tmp_path, caplog, model_nam
     model = open_clip.create_model(model_name, pretrained=None)
     path = tmp_path / "weights.pt"
     saved = _save_layout(model, path, layout)
-    with caplog.at_level("INFO", logger="ros2_zsris.core.model_loading"):
+    with caplog.at_level("INFO", logger="ros2_zsris.core.vision.loading"):
         bundle = load_clip(model_name, str(path), CPU, FP32)
     modules = {type(m).__name__ for m in bundle.model.modules()}
     assert ("QuickGELU" in modules) == (activation == "QuickGELU")
@@ -136,7 +136,7 @@ def test_offline_pretrained_tag_fails_fast_with_a_fix():
     """No network here: open_clip's download of a real tag must end in our message, no hang."""
     code = (
         "import torch\n"
-        "from ros2_zsris.core.model_loading import load_clip\n"
+        "from ros2_zsris.core.vision.loading import load_clip\n"
         "from ros2_zsris.core import WeightsError\n"
         "try:\n"
         "    load_clip('ViT-B-32', 'openai', torch.device('cpu'), torch.float32)\n"

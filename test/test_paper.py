@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from conftest import fast_engine_config, rect
 
 from ros2_zsris.core import ConfigError, EngineConfig, Status, ZsrisEngine
-from ros2_zsris.core.matcher import fuse_text, fuse_visual
+from ros2_zsris.core.grounding.matcher import fuse_text, fuse_visual
 from ros2_zsris.core.paper import (
     IMAGENET_MEAN,
     IMAGENET_STD,

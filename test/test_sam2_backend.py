@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ros2_zsris.core.errors import ConfigError, WeightsError
-from ros2_zsris.core.sam2_proposals import build_sam2_model, fast_sam2_generator, load_sam2
+from ros2_zsris.core.vision.sam2_backend import build_sam2_model, fast_sam2_generator, load_sam2
 
 CPU = torch.device("cpu")
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from ros2_zsris.core.model_loading import load_sam
-from ros2_zsris.core.sam_fast import (
+from ros2_zsris.core.vision.loading import load_sam
+from ros2_zsris.core.vision.sam_fast import (
     FastSamAutomaticMaskGenerator,
     accelerate_image_encoder,
     decode_single_points,

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from ros2_zsris.core import WeightsError, ZsrisEngine
-from ros2_zsris.core.model_loading import load_clip
+from ros2_zsris.core.vision.loading import load_clip
 from ros2_zsris.embedded import EMBEDDED_MODEL, EMBEDDED_WEIGHTS
 from ros2_zsris.tabletop.evaluate import HELD_OUT_SEED, embedded_engine_config, evaluate, tabletop_frames
 from ros2_zsris.tabletop.scenes import COLOURS, EXPRESSION_TYPES, KINDS, make_scenes

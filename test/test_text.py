@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ros2_zsris.core.text import load_spacy, target_phrase
+from ros2_zsris.core.language.text import load_spacy, target_phrase
 
 # expression (from refcoco_val56) -> the phrase naming the referent, per METHOD.md's rule
 EXPECTED = {

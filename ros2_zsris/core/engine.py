@@ -14,23 +14,23 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from .classical_proposals import ClassicalProposalGenerator
-from .command import CommandParser
 from .config import PAPER_METHOD, EngineConfig, apply_embedded_settings
 from .conversation import Conversation
 from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
 from .grounding import ground, region_geometry
+from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
 from .language import ExpressionStructure, analyse, normalise_expression
-from .matcher import Match, best_match, fuse_text, fuse_visual
-from .model_loading import LOG, load_clip, load_sam
+from .language.command import CommandParser
+from .language.text import TextEncoder, load_spacy, target_phrase
 from .paper import IMAGENET_MEAN, IMAGENET_STD, PaperRegionEncoder, fuse_text_official, official_text
-from .proposals import Proposals, SamProposalGenerator
 from .results import FrameFeatures, Result, Status
-from .sam2_proposals import fast_sam2_generator, load_sam2
-from .text import TextEncoder, load_spacy, target_phrase
-from .visual import RegionEncoder
+from .vision.classical import ClassicalProposalGenerator
+from .vision.encoders import RegionEncoder
+from .vision.loading import LOG, load_clip, load_sam
+from .vision.proposals import Proposals, SamProposalGenerator
+from .vision.sam2_backend import fast_sam2_generator, load_sam2
 
 MAX_COMMAND_CHARS = 1000
 

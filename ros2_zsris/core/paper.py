@@ -27,8 +27,8 @@ import torch.nn.functional as F
 
 from .config import PAPER_METHOD
 from .errors import ConfigError
-from .model_loading import ClipBundle
-from .visual import RegionEncoder
+from .vision.encoders import RegionEncoder
+from .vision.loading import ClipBundle
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -22,9 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.classical_proposals import ClassicalProposalGenerator
-from ..core.model_loading import ClipBundle, load_clip
-from ..core.visual import RegionEncoder
+from ..core.vision.classical import ClassicalProposalGenerator
+from ..core.vision.encoders import RegionEncoder
+from ..core.vision.loading import ClipBundle, load_clip
 from ..embedded import EMBEDDED_MODEL
 from .evaluate import embedded_engine_config
 from .scenes import COLOURS, KINDS, make_scene

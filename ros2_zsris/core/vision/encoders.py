@@ -16,8 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .geometry import mask_box
-from .model_loading import ClipBundle
+from ..geometry import mask_box
+from .loading import ClipBundle
 
 
 class RegionEncoder:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .config import ProposalConfig
+from ..config import ProposalConfig
 from .proposals import Proposals, filter_proposals
 
 SCALES = (100.0, 300.0, 1000.0)

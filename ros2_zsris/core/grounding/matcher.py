@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .results import FrameFeatures
+from ..results import FrameFeatures
 
 
 @dataclass

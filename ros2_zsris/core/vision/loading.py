@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from .errors import ConfigError, WeightsError
+from ..errors import ConfigError, WeightsError
 from .torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()
@@ -37,7 +37,7 @@ from segment_anything import sam_model_registry  # noqa: E402
 from segment_anything.build_sam import _build_sam  # noqa: E402
 from segment_anything.modeling import Sam  # noqa: E402
 
-from ..embedded import EMBEDDED_DIR, EMBEDDED_MODEL, EMBEDDED_WEIGHTS  # noqa: E402
+from ...embedded import EMBEDDED_DIR, EMBEDDED_MODEL, EMBEDDED_WEIGHTS  # noqa: E402
 
 LOG = logging.getLogger(__name__)
 RANDOM_WEIGHTS = "random"

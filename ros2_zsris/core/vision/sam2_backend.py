@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .errors import ConfigError, WeightsError
+from ..errors import ConfigError, WeightsError
 from .torchvision_compat import ensure_torchvision_importable
 
 ensure_torchvision_importable()
@@ -43,7 +43,7 @@ def build_sam2_model(model_name: str, version: str = "2.1", device: str | torch.
 
 def load_sam2(model_name: str, checkpoint: str, device: torch.device):
     """Build the named SAM 2.1 (or SAM 2) model and load an official ``{"model": ...}`` checkpoint."""
-    from .model_loading import _load_strict, _require_file, _torch_load
+    from .loading import _load_strict, _require_file, _torch_load
 
     _check_sam2_name(model_name)
     setting = "sam_checkpoint (--sam-checkpoint)"
