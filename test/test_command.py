@@ -118,6 +118,31 @@ def test_a_second_object_is_not_answered(parser):
     assert (same.expression, same.unanswered) == ("the salt and pepper shakers", "")
 
 
+@pytest.mark.parametrize("command, verb, expression", [
+    ("follow the red cup", "follow", "the red cup"),
+    ("robot, please keep track of the bottle", "keep track of", "the bottle"),
+    ("could you track the left mug", "track", "the left mug"),
+    ("keep an eye on the green cone next to the bowl", "keep an eye on", "the green cone next to the bowl"),
+    ("start tracking the 2nd ball from the right", "start tracking", "the 2nd ball from the right"),
+])
+def test_follow_requests_start_a_track(parser, command, verb, expression):
+    parsed = parser.parse(command)
+    assert (parsed.action, parsed.action_verb, parsed.expression) == ("follow", verb, expression)
+
+
+@pytest.mark.parametrize("command", ["stop following", "stop tracking the cup", "you can stop tracking now",
+                                     "quit following it please", "robot stop"])
+def test_stop_following_is_a_stop(parser, command):
+    parsed = parser.parse(command)
+    assert not parsed.has_referent and parsed.refusal == "stop", parsed
+
+
+@pytest.mark.parametrize("bare", ["monitor on the left", "track on right", "tail of the plane"])
+def test_follow_verbs_that_are_also_objects_stay_bare(parser, bare):
+    parsed = parser.parse(bare)
+    assert (parsed.action, parsed.expression) == ("", bare)
+
+
 @pytest.mark.parametrize("command", ["no, the other one", "not that one", "the other one please", "nope, wrong one"])
 def test_the_other_one_is_a_follow_up(parser, command):
     parsed = parser.parse(command)

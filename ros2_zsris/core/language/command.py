@@ -53,6 +53,11 @@ ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("move", "carry", "slide", "shift", "transfer", "relocate", "throw", "toss", "roll", "return",
                      "send"), "move"),
     **{verb: verb for verb in ("push", "pull", "open", "close", "touch", "press")},
+    # follow mode: the node keeps answering on every new frame until told to stop
+    **dict.fromkeys(("follow", "track", "keep track of", "keep an eye on", "keep your eye on", "keep your eyes on",
+                     "keep following", "keep tracking", "keep watching", "start tracking", "start following",
+                     "begin tracking", "monitor", "trace", "tail", "lock onto", "lock on to", "lock on",
+                     "stay on"), "follow"),
 }
 ACTIONS = tuple(dict.fromkeys(ACTION_OF.values())) + ("other",)  # the documented set
 # Verbs whose object is put somewhere: any locative phrase after the object is the destination.
@@ -108,6 +113,11 @@ NON_REFERRING_STARTS = (
     "give me a moment", "give me a break", "never mind", "nevermind", "forget", "what's up", "can you hear",
     "do you hear", "are there any questions", "stand by", "standby", "start over", "start again",
 )
+# Requests to stop (follow mode among them): no_referent with the code "stop".
+STOP_STARTS = ("stop following", "stop tracking", "stop watching", "stop it", "stop now", "stop moving", "stop that",
+               "stop what", "stop the track", "stop the tracking", "quit following", "quit tracking", "end tracking",
+               "end the track", "cancel tracking", "cancel the track", "cancel following", "cancel the", "cancel my",
+               "cancel that", "no more tracking", "no more following", "stop doing", "halt", "abort")
 _NEGATIONS = ("don't", "dont", "do not", "never", "please don't", "no don't", "don't you", "do not ever",
               "you shouldn't", "shouldn't", "you should not", "stop trying to", "no need to", "there's no need to",
               "you don't need to", "don't bother", "dont bother")
@@ -125,7 +135,8 @@ NOUN_LIKE_VERBS = {"stop", "open", "watch", "show", "pick", "turn", "cut", "clos
                    "frame", "screen", "lamp", "coat", "shirt", "jacket",
                    "park", "train", "bus", "truck", "van", "drive", "walk", "run", "bike", "rock", "store", "shop",
                    "hang", "roll", "toss", "bench", "lift", "lay", "block", "shower", "remote", "paint", "print",
-                   "sit", "pose", "dish", "bottle", "can", "jar", "pot", "pan", "fork", "knife", "spoon", "sauce"}
+                   "sit", "pose", "dish", "bottle", "can", "jar", "pot", "pan", "fork", "knife", "spoon", "sauce",
+                   "track", "monitor", "tail", "trace", "follow"}
 # Whole phrases that read as one object although they start with a verb.
 COMPOUND_NOUNS = {"pick up truck", "pickup truck", "stop light", "stop sign", "turn signal", "walk sign", "push cart",
                   "pull up bar", "cut out", "set up", "drop off", "take out", "hand out", "pop up", "stand up comedian",
@@ -206,7 +217,14 @@ _FRAMES = sorted((
     (("take", "a", "closer", "look", "at"), "look at"), (("give", "me"), "give"),
     (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
     (("bring", "me"), "bring"), (("pass", "me"), "pass"), (("fetch", "me"), "fetch"), (("grab", "me"), "grab"),
-    (("find", "me"), "find"), (("give", "us"), "give"), (("bring", "us"), "bring"), (("show", "us"), "show"),
+    (("find", "me"), "find"),
+    (("keep", "track", "of"), "keep track of"), (("keep", "an", "eye", "on"), "keep an eye on"),
+    (("keep", "your", "eye", "on"), "keep your eye on"), (("keep", "your", "eyes", "on"), "keep your eyes on"),
+    (("keep", "following"), "keep following"), (("keep", "tracking"), "keep tracking"),
+    (("keep", "watching"), "keep watching"), (("start", "tracking"), "start tracking"),
+    (("start", "following"), "start following"), (("begin", "tracking"), "begin tracking"),
+    (("lock", "onto"), "lock onto"), (("lock", "on", "to"), "lock on to"),
+    (("give", "us"), "give"), (("bring", "us"), "bring"), (("show", "us"), "show"),
 ), key=lambda frame: -len(frame[0]))
 _CHAINS = sorted((
     ("i", "want", "you", "to"), ("i", "need", "you", "to"), ("i'd", "like", "you", "to"),
@@ -392,6 +410,8 @@ class CommandParser:
         if any(_starts(tokens, prefix) and len(tokens) > len(prefix) for prefix, _ in _FRAMES):
             return None  # "i'm looking for the cup", "is there a cup": an indirect request
         for text in (phrase, core):
+            if text in STOP_STARTS or text.startswith(tuple(s + " " for s in STOP_STARTS)):
+                return "stop", f"stop: '{text}' asks to stop, not about an object"
             if text in NON_REFERRING:
                 code = "stop" if text.split()[0] in ("stop", "wait", "cancel", "pause", "halt", "abort",
                                                      "freeze", "hold", "hang") else "not_a_request"
