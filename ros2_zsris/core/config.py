@@ -109,12 +109,40 @@ class GroundingConfig:
 
 
 @dataclass
+class FollowConfig:
+    """Follow mode ("follow the red cup"): optical flow moves the answer from frame to frame, and
+    the full pipeline re-grounds the expression now and then to correct it (core/tracking)."""
+
+    reground_period: float = 1.0  # s between re-groundings on newly encoded frames
+    reground_below: float = 0.5  # track confidence under which a re-grounding is used at once
+    lost_after_frames: int = 15  # consecutive frames without the object before the track is `lost`
+    lost_below: float = 0.15  # track confidence under which a frame counts as without the object
+    agree_overlap: float = 0.5  # a re-grounded mask overlapping the track this much is the same object
+    switch_after: int = 3  # disagreeing re-groundings in a row after which the track takes theirs
+    history_frames: int = 90  # frames kept to catch up from the answer's frame and to place corrections
+    max_points: int = 200  # optical-flow features followed per frame
+
+    def validate(self) -> None:
+        _check(self.reground_period >= 0, "follow.reground_period", self.reground_period,
+               "use seconds >= 0 (0: re-ground on every encoded frame)")
+        for name in ("reground_below", "lost_below", "agree_overlap"):
+            value = getattr(self, name)
+            _check(0.0 <= value <= 1.0, f"follow.{name}", value, "use a value in [0, 1]")
+        for name in ("lost_after_frames", "switch_after", "history_frames"):
+            value = getattr(self, name)
+            _check(value >= 1, f"follow.{name}", value, "use a positive number of frames")
+        _check(self.max_points >= 8, "follow.max_points", self.max_points,
+               "use at least 8 features (200 default)")
+
+
+@dataclass
 class EngineConfig:
     models: ModelConfig = field(default_factory=ModelConfig)
     proposals: ProposalConfig = field(default_factory=ProposalConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)
     command: CommandConfig = field(default_factory=CommandConfig)
     grounding: GroundingConfig = field(default_factory=GroundingConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
     text_cache_size: int = 256
     # zsris: the project's pipeline; gl-clip-paper: the official Global-Local CLIP, exactly (core/paper.py)
     method: str = ZSRIS_METHOD
@@ -125,6 +153,7 @@ class EngineConfig:
         self.proposals.validate()
         self.fusion.validate()
         self.command.validate()
+        self.follow.validate()
         _check(self.text_cache_size >= 0, "text_cache_size", self.text_cache_size,
                "use 0 (off) or a positive number of cached command encodings")
 

@@ -21,6 +21,8 @@ class Status(StrEnum):
     NO_REFERENT = "no_referent"
     BELOW_THRESHOLD = "below_threshold"
     ERROR = "error"
+    LOST = "lost"  # follow mode: the followed object was not seen for follow.lost_after_frames frames
+    STOPPED = "stopped"  # follow mode: the track was ended (stop command, new follow command, deactivate)
 
 
 @dataclass

@@ -1,0 +1,6 @@
+"""Tracking stage: follow mode keeps an answer on its object from frame to frame (OpenCV optical
+flow and colour back-projection), corrected by the full pipeline's re-grounding."""
+
+from .follower import Follower, TrackUpdate
+
+__all__ = ["Follower", "TrackUpdate"]

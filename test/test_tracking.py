@@ -1,0 +1,149 @@
+"""Follow mode's core (core/tracking): the flow's motion, the follower on generated camera
+sequences with exact ground truth, re-grounding corrections, catch-up and lost tracks.
+OpenCV's real optical flow on real renderings; small images and short sequences keep it cheap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ros2_zsris.core.config import FollowConfig
+from ros2_zsris.core.errors import ConfigError
+from ros2_zsris.core.tracking import Follower
+from ros2_zsris.core.tracking.flow import FlowTracker, crop, grow, place, to_grey
+from ros2_zsris.tabletop.follow_eval import follow_sequence, frame_iou
+from ros2_zsris.tabletop.sequences import make_sequences
+
+SIZE = dict(height=240, width=320)
+
+
+@pytest.fixture(scope="module")
+def sequences():
+    return make_sequences(5, 4, frames=45, **SIZE)
+
+
+@pytest.fixture(scope="module")
+def leaving():
+    return make_sequences(6, 2, frames=45, leave=True, **SIZE)
+
+
+def test_flow_measures_a_known_zoom_and_shift(sequences):
+    """Two views of one canvas whose true relative affine is known from the generator."""
+    sequence = sequences[0]
+    tracker = FlowTracker()
+    support = grow(crop(sequence.truth(0)))
+    tracker.reset(to_grey(sequence.frames[0].image), place(support, np.eye(3), sequence.truth(0).shape))
+    motion = tracker.step(to_grey(sequence.frames[1].image), place(support, np.eye(3), sequence.truth(0).shape))
+    before, after = (np.vstack([sequence.views[i], [0, 0, 1]]) for i in (0, 1))
+    true = after @ np.linalg.inv(before)
+    corner = np.array([*np.argwhere(sequence.truth(0)).mean(axis=0)[::-1], 1.0])  # the object's centre
+    assert motion.affine is not None and motion.inliers >= 20
+    assert np.linalg.norm((motion.affine @ corner - true @ corner)[:2]) < 0.5  # pixels
+
+
+def test_following_from_the_truth_keeps_the_object(sequences):
+    """Pan, zoom, an occluder in front and a dimming light: the followed mask stays on the target."""
+    scores = [follow_sequence(sequence, sequence.truth(0)) for sequence in sequences]
+    assert all(score.answered == score.frames for score in scores), [s.ended for s in scores]
+    assert sum(score.switches for score in scores) == 0
+    assert np.mean([score.mean_iou for score in scores]) > 0.85, [round(s.mean_iou, 3) for s in scores]
+
+
+def test_the_occluder_is_not_part_of_the_mask(sequences):
+    """While the arm covers part of the target, the answer is the visible part, not the whole shape."""
+    sequence = max(sequences, key=lambda s: max(f.occluded for f in s.frames))
+    follower = Follower()
+    follower.observe(0.0, sequence.frames[0].image)
+    follower.start(0.0, sequence.frames[0].image, sequence.truth(0), sequence.expression)
+    checked = 0
+    for index, frame in enumerate(sequence.frames[1:], start=1):
+        update = follower.observe(index / 30, frame.image)
+        if frame.occluded > 0.25:
+            hidden = update.mask & ~sequence.truth(index)
+            assert hidden.sum() < 0.15 * update.mask.sum(), f"frame {index}: the occluder counted as the object"
+            checked += 1
+    assert checked >= 3
+
+
+def test_a_track_is_lost_when_the_object_leaves_the_image(leaving):
+    config = FollowConfig(lost_after_frames=5)
+    for sequence in leaving:
+        score = follow_sequence(sequence, sequence.truth(0), config=config)
+        assert score.ended.startswith("lost: the object left the image"), score.ended
+        assert score.answered >= sequence.events["leave"][0] - 1  # followed until it left
+
+
+def test_start_catches_up_over_the_frames_kept_since_the_answer(sequences):
+    """An answer computed on an older frame (the encoder is slow) starts the track there and
+    replays every kept frame after it, in order."""
+    sequence = sequences[1]
+    follower = Follower()
+    for index in range(10):
+        assert follower.observe(index / 30, sequence.frames[index].image) is None  # no track yet: kept
+    updates = follower.start(2 / 30, sequence.frames[2].image, sequence.truth(2), sequence.expression)
+    assert [u.stamp for u in updates] == [i / 30 for i in range(2, 10)]
+    assert all(u.track_id == updates[0].track_id for u in updates)
+    assert frame_iou(updates[-1].mask, sequence.truth(9)) > 0.8
+    assert frame_iou(follower.observe(10 / 30, sequence.frames[10].image).mask, sequence.truth(10)) > 0.8
+
+
+def test_regrounding_confirms_keeps_and_reacquires(sequences):
+    sequence = sequences[2]
+    frames = sequence.frames
+    other = next(i for i in range(len(frames[0].masks)) if i != sequence.target and frames[0].masks[i].sum() > 50)
+    follower = Follower(FollowConfig(switch_after=2))
+    follower.observe(0.0, frames[0].image)
+    follower.start(0.0, frames[0].image, sequence.truth(0), sequence.expression)
+    for index in range(1, 6):
+        follower.observe(index / 30, frames[index].image)
+    assert follower.correct(3 / 30, frames[3].image, sequence.truth(3), 1.0) == "confirmed"
+    # CLIP picks another object once: a healthy track keeps its identity
+    assert follower.correct(4 / 30, frames[4].image, frames[4].masks[other], 2.0) == "kept"
+    # ...but a second disagreement in a row (switch_after=2) moves the track to the re-grounded answer
+    assert follower.correct(5 / 30, frames[5].image, frames[5].masks[other], 3.0) == "reacquired"
+    update = follower.observe(6 / 30, frames[6].image)
+    assert frame_iou(update.mask, frames[6].masks[other]) > 0.6
+    assert follower.correct(99.0, frames[6].image, frames[6].masks[other], 4.0) == "ignored"  # frame not kept
+
+
+def test_an_image_size_change_ends_the_track(sequences):
+    sequence = sequences[3]
+    follower = Follower()
+    follower.observe(0.0, sequence.frames[0].image)
+    follower.start(0.0, sequence.frames[0].image, sequence.truth(0), sequence.expression)
+    update = follower.observe(1 / 30, sequence.frames[1].image[::2, ::2].copy())
+    assert update.status == "lost" and "image size changed" in update.reason and not follower.active
+
+
+def test_stop_ends_the_track_and_memory_stays_bounded(sequences):
+    sequence = sequences[0]
+    follower = Follower(FollowConfig(history_frames=5))
+    for index, frame in enumerate(sequence.frames[:12]):
+        follower.observe(index / 30, frame.image)
+    assert len(follower._frames) == 5  # only the newest frames are kept for catch-up
+    follower.start(11 / 30, sequence.frames[11].image, sequence.truth(11), sequence.expression)
+    stopped = follower.stop(0.5)
+    assert stopped.status == "stopped" and not follower.active and follower.stop(0.6) is None
+    with pytest.raises(ValueError, match="non-empty mask"):
+        follower.start(0.0, sequence.frames[0].image, np.zeros_like(sequence.truth(0)), "x")
+
+
+@pytest.mark.parametrize("field, value", [("lost_after_frames", 0), ("agree_overlap", 1.5),
+                                          ("reground_period", -1.0), ("max_points", 2)])
+def test_follow_settings_are_validated_with_the_setting_named(field, value):
+    config = FollowConfig(**{field: value})
+    with pytest.raises(ConfigError, match=f"follow.{field}"):
+        config.validate()
+
+
+def test_sequences_have_exact_ground_truth(sequences):
+    """Every frame's masks are the canvas objects moved by that frame's view (no object pixel
+    outside them), the occluder is removed from them, and the light really changes."""
+    sequence = sequences[0]
+    first, last = sequence.frames[0], sequence.frames[-1]
+    zoom_ratio = (sequence.views[-1][0, 0] / sequence.views[0][0, 0]) ** 2
+    assert sequence.truth(len(sequence.frames) - 1).sum() == pytest.approx(sequence.truth(0).sum() * zoom_ratio,
+                                                                         rel=0.1)
+    assert any(f.occluded > 0.1 for f in sequence.frames)
+    background = ~first.masks.any(axis=0) & ~last.masks.any(axis=0)
+    assert last.image[background].mean() < 0.8 * first.image[background].mean()  # the lamp dimmed
