@@ -266,7 +266,7 @@ def test_out_of_memory_while_encoding_is_a_status_and_the_node_stays_up(vit_engi
     client = ReliabilityClient(domain, node_name="zsris_oom")
     try:
         client.connect(probe=False)
-        assert client.poll(lambda: node.result_pub.get_subscription_count() > 0, 60.0)  # the node's side
+        assert client.poll(lambda: node.outputs.result_pub.get_subscription_count() > 0, 60.0)  # the node's side
         wide = read_rgb(refcoco_samples[0].image_path)
         client.send_frame(wide)
         assert client.poll(lambda: node.stats["frames_failed"] == 1, 60.0)

@@ -162,6 +162,21 @@ class ZsrisEngine:
         timings["query_total"] = sum(timings.values())
         return result
 
+    def answer_without_frame(self, command: str) -> Result | None:
+        """The answer to a command that needs no camera frame, or None when it needs one: a bad
+        command (error) or one that names nothing to find (no_referent: "stop", "thanks", "don't
+        touch the cup"). A robot told "stop" must not wait for the camera to answer."""
+        problem = command_problem(command)
+        if problem:
+            return Result(Status.ERROR, command=str(command), message=problem)
+        if self.config.method == PAPER_METHOD:
+            return None
+        parsed = self.command_parser.parse(command)
+        if parsed.has_referent or parsed.followup:
+            return None
+        return Result(Status.NO_REFERENT, command=command, action=parsed.action, expression=parsed.expression,
+                      action_verb=parsed.action_verb, message=parsed.reason)
+
     def _target(self, expression: str, doc) -> tuple[ExpressionStructure | None, str]:
         """(structure, target phrase): the structure when the expression has spatial words and the
         spatial stage is on (its target phrase drops them), else None and the GL-CLIP phrase rule.

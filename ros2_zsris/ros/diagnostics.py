@@ -7,7 +7,7 @@ commands wait or get no_frame); ERROR when the models are not loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
 
@@ -35,6 +35,7 @@ class Health:
     no_image_warning_period: float
     max_frame_age: float
     config_error: str = ""
+    follow: dict[str, str] = field(default_factory=dict)  # follow mode: what is followed, frames, drops
 
 
 def health_status(name: str, health: Health) -> DiagnosticStatus:
@@ -46,7 +47,7 @@ def health_status(name: str, health: Health) -> DiagnosticStatus:
         "frames_failed": health.frames_failed, "encode_ms": f"{health.encode_ms:.1f}",
         "commands_received": health.commands_received, "commands_answered": health.commands_answered,
         "commands_pending": health.commands_pending, "last_status": health.last_status,
-        "seconds_since_image": f"{health.seconds_since_image:.1f}",
+        "seconds_since_image": f"{health.seconds_since_image:.1f}", **health.follow,
     }
     return DiagnosticStatus(level=level, name=name, message=message, hardware_id=health.device,
                             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])

@@ -42,6 +42,7 @@ class LifecycleCallbacks:
         self.config_error = ""
         self.engine = engine
         self.conversation = Conversation(engine.config.command.context_timeout)
+        self.follow.configure(engine.config.follow)
         models = engine.config.models
         self.get_logger().info(f"method {engine.config.method}; models: CLIP {models.clip_model} "
                                f"({models.clip_weights}), proposals {engine.config.proposals.backend}, "
@@ -63,8 +64,8 @@ class LifecycleCallbacks:
                                                  callback_group=self._inputs)
         self._subscriptions_active = [
             image_sub,
-            self.create_subscription(Image, "depth", self._on_depth, sensor_qos, callback_group=self._inputs),
-            self.create_subscription(CameraInfo, "camera_info", self._on_camera_info, sensor_qos,
+            self.create_subscription(Image, "depth", self.depth.on_depth, sensor_qos, callback_group=self._inputs),
+            self.create_subscription(CameraInfo, "camera_info", self.depth.on_camera_info, sensor_qos,
                                      callback_group=self._inputs),
             # reliable keep-all: DDS flow control holds a burst instead of dropping it; the node
             # answers everything beyond max_pending_commands at once with `busy`
@@ -78,9 +79,11 @@ class LifecycleCallbacks:
 
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         self._unsubscribe()
+        self.follow.stop("the node was deactivated")
         return super().on_deactivate(state)
 
     def on_cleanup(self, state: State) -> TransitionCallbackReturn:
+        self.follow.stop("the node was cleaned up")
         self._release_engine()
         return TransitionCallbackReturn.SUCCESS
 

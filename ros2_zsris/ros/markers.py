@@ -1,4 +1,5 @@
-"""RViz markers for an answer: a sphere at the 3D centroid and a text label (phrase, score).
+"""RViz markers for an answer: a sphere at the 3D centroid and a text label (phrase, and the score
+or, in follow mode, the track id).
 
 Without a 3D centroid (no depth) a DELETEALL marker clears the last answer's markers, so
 RViz never shows a stale object.
@@ -30,5 +31,6 @@ def result_markers(msg) -> MarkerArray:
     label.pose.orientation.w = 1.0
     label.scale.z = 0.04
     label.color.r = label.color.g = label.color.b = label.color.a = 1.0
-    label.text = f"{msg.target_phrase or msg.expression} ({msg.score:.2f})"
+    what = msg.target_phrase or msg.expression
+    label.text = f"{what} (track {msg.track_id})" if msg.tracking else f"{what} ({msg.score:.2f})"
     return MarkerArray(markers=[clear, sphere, label])

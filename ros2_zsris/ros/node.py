@@ -2,9 +2,14 @@
 
 Threads: subscriptions only hand data over (never block); one encoder thread encodes the
 newest image (older unencoded images are superseded and counted); one answer thread
-answers commands strictly in arrival order, each exactly once, with a status. Commands
-beyond ``max_pending_commands`` are answered at once from the subscription callback (they
-do not queue behind the others); SIGINT/SIGTERM answer every pending command before exit.
+answers commands strictly in arrival order, each exactly once, with a status; one follow
+thread moves a followed object on every frame (follow.py). Commands beyond
+``max_pending_commands`` are answered at once from the subscription callback (they do not
+queue behind the others); SIGINT/SIGTERM answer every pending command before exit.
+
+The node is the wiring: lifecycle.py (transitions), params.py (parameters), depth_sync.py
+(depth and camera_info by stamp), outputs.py (what is published), follow.py (follow mode),
+service.py (~/segment), diagnostics.py, markers.py.
 """
 
 from __future__ import annotations
@@ -18,72 +23,39 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import PointStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.clock import JumpThreshold
 from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.signals import SignalHandlerOptions
-from sensor_msgs.msg import CameraInfo, CompressedImage, Image
+from sensor_msgs.msg import CompressedImage, Image
 from std_msgs.msg import Header, String
-from visualization_msgs.msg import MarkerArray
 
 from ..core import Result, Status, ZsrisEngine, ZsrisError
 from ..core.config import FusionConfig
 from ..core.conversation import Conversation
 from ..core.engine import command_problem, validate_image
-from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
-from ..core.overlay import draw_overlay
-from .conversions import UnsupportedEncoding, compressed_to_rgb, depth_to_array, fill_image, image_to_rgb
+from .commands import PendingCommand
+from .conversions import UnsupportedEncoding, compressed_to_rgb, image_to_rgb
 from .dds import use_large_data_profile
+from .depth_sync import DepthSync, stamp_seconds
 from .diagnostics import Health, health_status
 from .faults import encoding_failure
-from .frame_cache import EncodedFrame, FrameCache, FrameRequest
+from .follow import FollowWorker
+from .frame_cache import EncodedFrame, FrameCache
 from .lifecycle import LifecycleCallbacks
-from .log_throttle import ProblemLog, problem_key
-from .markers import result_markers
+from .log_throttle import ProblemLog
+from .outputs import Outputs
 from .params import NodeParameters, NodeSettings, apply_runtime
 from .service import SegmentService
 
-try:
-    from ros2_zsris.msg import ZsrisResult
-except ImportError as error:  # pragma: no cover - only without generated messages
-    raise ImportError("ros2_zsris.msg is missing: build the package with colcon (or `make setup`)") from error
-
-
-DEPTH_WAIT_S = 1.0  # longest wait of a colour frame for its depth frame before encoding
-
-
-@dataclass
-class PendingCommand:
-    index: int
-    text: str
-    arrival_s: float
-    frame_request: FrameRequest  # which frame the command refers to, fixed on arrival
-    deadline_monotonic: float  # command_timeout on the wall clock (sim time may pause or jump)
-
-
-@dataclass
-class Point3D:
-    point: tuple[float, float, float] | None
-    depth_m: float
-    reason: str
-
-
 PROBLEM_LOG_PERIOD_S = 5.0  # each distinct input problem: logged at once, then at most once per period
 JUMP_BACK_S = 1.0  # a clock jump back larger than this clears the frame cache
-RESULT_HISTORY = 1000  # results kept for slow subscribers (a burst answers hundreds of `busy` at once)
-
-
-def stamp_seconds(stamp) -> float:
-    return float(stamp.sec) + float(stamp.nanosec) * 1e-9
 
 
 class ZsrisNode(LifecycleCallbacks, LifecycleNode):
@@ -104,9 +76,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self.conversation = Conversation(float(self.get_parameter("command.context_timeout").value))
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()
-        self._depths: collections.deque = collections.deque(maxlen=30)
-        self._camera_info: CameraInfo | None = None
-        self._depth_arrived = threading.Condition()
+        self.engine_lock = threading.Lock()  # queries come from the answer, service and follow threads
         self._commands: queue.Queue[PendingCommand | None] = queue.Queue()
         self._command_count = 0
         self._warned: set[str] = set()
@@ -118,6 +88,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._running = True
         self._accepting = True  # False once shutting down: new commands are answered at once
         self._accept_lock = threading.Lock()  # no command slips into the queue after it is drained
+        self.depth = DepthSync(lambda: self.settings.depth_max_stamp_diff, self.problems, lambda: self._running)
         self._make_interfaces()
         self._jump_handle = self.get_clock().create_jump_callback(
             JumpThreshold(min_forward=None, min_backward=Duration(seconds=-JUMP_BACK_S), on_clock_change=False),
@@ -137,17 +108,9 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._inputs = MutuallyExclusiveCallbackGroup()
         self._command_group = MutuallyExclusiveCallbackGroup()
         self._subscriptions_active: list = []
-        self.mask_pub = self.create_lifecycle_publisher(Image, "~/mask", 10)
-        self.centroid_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid", 10)
-        self.centroid_px_pub = self.create_lifecycle_publisher(PointStamped, "~/centroid_px", 10)
-        self.destination_pub = self.create_lifecycle_publisher(PointStamped, "~/destination", 10)
-        # reliable, deep: a burst answers hundreds of `busy` at once and none may be lost
-        result_qos = QoSProfile(depth=max(RESULT_HISTORY, 2 * self.settings.max_pending_commands),
-                                reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
-        self.result_pub = self.create_publisher(ZsrisResult, "~/result", result_qos)
-        self.overlay_pub = self.create_lifecycle_publisher(Image, "~/overlay", 2)
+        self.outputs = Outputs(self, self.depth, self.settings.max_pending_commands)
+        self.follow = FollowWorker(self, self.outputs)
         self.encoded_pub = self.create_lifecycle_publisher(Header, "~/frame_encoded", 10)
-        self.markers_pub = self.create_lifecycle_publisher(MarkerArray, "~/markers", 10)
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.segment_service = SegmentService(self)
         self.create_timer(1.0, self._watchdog, callback_group=self._inputs)
@@ -189,19 +152,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 self.frames.superseded(self._latest_image[2])
             self._latest_image = (msg.header, rgb, stamp_s)
             self._image_ready.notify()
-
-    def _on_depth(self, msg: Image) -> None:
-        try:
-            with self._depth_arrived:
-                self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
-                self._depth_arrived.notify_all()
-        except ZsrisError as error:
-            self.problems.report(f"dropping depth images: {error}", key=f"depth:{problem_key(str(error))}")
-
-    def _on_camera_info(self, msg: CameraInfo) -> None:
-        with self._depth_arrived:
-            self._camera_info = msg
-            self._depth_arrived.notify_all()
+        self.follow.offer(msg.header, rgb, stamp_s)
 
     def _on_command(self, msg: String) -> None:
         arrival_s = self.get_clock().now().nanoseconds * 1e-9
@@ -260,7 +211,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             if engine is None:  # cleaned up while the frame waited
                 continue
             try:
-                depth, camera_k = self._depth_for_encoding(stamp_s, rgb.shape[:2])
+                depth, camera_k = self.depth.for_encoding(stamp_s, rgb.shape[:2])
                 features = engine.encode_frame(rgb, depth, camera_k=camera_k)
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
                 reason = encoding_failure(error, self.engine.device)
@@ -296,10 +247,16 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=(
                 f"node is {self.lifecycle_state} (lifecycle): command not processed; activate the node")), None)
             return
+        refused = engine.answer_without_frame(pending.text)
+        if refused is not None:  # "stop", "thanks", "don't touch it": no frame needed
+            self._stop_following(pending, refused)
+            self._publish_result(pending, refused, None)
+            return
         followup = self._followup_frame(pending.text)
         if followup is not None:  # "no, the other one", "pick it up": the previous answer's frame
-            self._publish_result(pending, engine.query(followup.features, pending.text,
-                                                       context=self.conversation, frame=followup), followup)
+            with self.engine_lock:
+                result = engine.query(followup.features, pending.text, context=self.conversation, frame=followup)
+            self._publish_result(pending, result, followup)
             return
         # The command refers to what the camera showed when it was spoken: if that frame is
         # still being encoded, wait for it rather than answer on an older one; if it proved
@@ -317,8 +274,17 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "
                 f"arrived within command_timeout={self.settings.command_timeout:.2f} s")), None)
             return
-        result = engine.query(frame.features, pending.text, context=self.conversation, frame=frame)
+        with self.engine_lock:
+            result = engine.query(frame.features, pending.text, context=self.conversation, frame=frame)
         self._publish_result(pending, result, frame)
+
+    def _stop_following(self, pending: PendingCommand, result: Result) -> None:
+        """'stop', 'stop following': the track ends, and the answer says so."""
+        if not result.message.startswith("stop"):
+            return
+        stopped = self.follow.stop(f"stopped by command {pending.index} '{pending.text}'")
+        if stopped is not None:
+            result.message += f"; stopped following '{stopped.expression}' (track {stopped.track_id})"
 
     def _followup_frame(self, text: str) -> EncodedFrame | None:
         """The previous answer's frame when the command is "the other one" / "pick it up" and context is fresh."""
@@ -332,122 +298,20 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
 
     # ------------------------------------------------------------------ output
     def _publish_result(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> None:
-        msg = self.result_message(pending, result, frame)
-        self.result_pub.publish(msg)
+        """~/result (and the plain topics); a follow command's answer also starts its track."""
+        track = result.action == "follow" and result.status is Status.OK and frame is not None \
+            and result.mask is not None and self._accepting
+        msg = self.outputs.message(pending, result, frame)
+        track_id = self.follow.start(msg, result, frame) if track else 0
+        if result.action == "follow" and not track:
+            msg.message = (msg.message + "; " if msg.message else "") + "not following: nothing was found to follow"
+        self.outputs.publish(msg, result, frame, track_id)
         self.stats[f"status_{result.status.value}"] += 1
         self._last_status = result.status.value
-        if result.status is Status.OK and frame is not None:
-            self.mask_pub.publish(msg.mask)
-            self.centroid_px_pub.publish(PointStamped(header=msg.header, point=msg.centroid_px))
-            if msg.has_point_3d:
-                self.centroid_pub.publish(PointStamped(header=msg.header, point=msg.point_3d))
-            if msg.destination_has_point_3d:
-                self.destination_pub.publish(PointStamped(header=msg.header, point=msg.destination_point_3d))
-            self.markers_pub.publish(result_markers(msg))
-            if self.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
-                overlay = Image()
-                anchors = [frame.features.masks[i] for i in result.anchor_indices]
-                fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", msg.header)
-                self.overlay_pub.publish(overlay)
 
-    def result_message(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> ZsrisResult:
+    def result_message(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None):
         """The ZsrisResult for one answer (topic and service alike)."""
-        header = frame.header if frame else Header(stamp=self.get_clock().now().to_msg(), frame_id="")
-        msg = ZsrisResult(header=header, command_index=pending.index, command=pending.text,
-                          action=result.action, expression=result.expression, target_phrase=result.target_phrase,
-                          status=result.status.value, message=result.message, score=float(result.score),
-                          margin=float(result.margin), num_candidates=len(result.scores),
-                          depth_m=float("nan"), interpretation=result.interpretation,
-                          anchor_indices=[int(i) for i in result.anchor_indices],
-                          action_verb=result.action_verb, destination=result.destination,
-                          destination_expression=result.destination_expression,
-                          destination_status=result.destination_status, context=result.context,
-                          unanswered=result.unanswered)
-        msg.frame_age_s = float(pending.arrival_s - frame.stamp_s) if frame else float("nan")
-        msg.timing_stages = list(result.timings_ms)
-        msg.timing_ms = [float(v) for v in result.timings_ms.values()]
-        if frame is not None and result.mask is not None:
-            self._fill_geometry(msg, result, frame)
-        if frame is not None and result.destination_mask is not None:
-            self._fill_destination(msg, result, frame)
-        return msg
-
-    def _fill_geometry(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
-        fill_image(msg.mask, result.mask.astype(np.uint8) * 255, "mono8", frame.header)
-        x0, y0, x1, y1 = result.box
-        msg.box.x_offset, msg.box.y_offset = x0, y0
-        msg.box.width, msg.box.height = x1 - x0 + 1, y1 - y0 + 1
-        msg.centroid_px.x, msg.centroid_px.y = result.centroid_px
-        located = self._locate_3d(result, frame)
-        msg.depth_m = float(located.depth_m)
-        if located.point is not None:
-            msg.has_point_3d = True
-            msg.point_3d.x, msg.point_3d.y, msg.point_3d.z = located.point
-        elif located.reason:
-            msg.message = (msg.message + "; " if msg.message else "") + f"no 3D centroid: {located.reason}"
-
-    def _fill_destination(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
-        """The destination object's mask, box and pixel/3D centroid, through the same depth path."""
-        fill_image(msg.destination_mask, result.destination_mask.astype(np.uint8) * 255, "mono8", frame.header)
-        x0, y0, x1, y1 = result.destination_box
-        msg.destination_box.x_offset, msg.destination_box.y_offset = x0, y0
-        msg.destination_box.width, msg.destination_box.height = x1 - x0 + 1, y1 - y0 + 1
-        msg.destination_centroid_px.x, msg.destination_centroid_px.y = result.destination_centroid_px
-        located = self._locate_3d(Result(Status.OK, command="", mask=result.destination_mask,
-                                         centroid_px=result.destination_centroid_px), frame)
-        if located.point is not None:
-            msg.destination_has_point_3d = True
-            msg.destination_point_3d.x, msg.destination_point_3d.y, msg.destination_point_3d.z = located.point
-        elif located.reason:
-            msg.message = (msg.message + "; " if msg.message else "") + f"no 3D destination: {located.reason}"
-
-    def _locate_3d(self, result: Result, frame: EncodedFrame) -> Point3D:
-        """3D centroid from the depth image nearest in stamp, or the reason there is none."""
-        if not self._depths:
-            return Point3D(None, math.nan, "")  # depth not in use: documented, not an error
-        info = self._camera_info
-        if info is None:
-            return Point3D(None, math.nan, "no camera_info received")
-        stamp, depth = self._nearest_depth(frame.stamp_s)
-        height, width = result.mask.shape
-        if abs(stamp - frame.stamp_s) > self.settings.depth_max_stamp_diff:
-            return Point3D(None, math.nan, f"nearest depth stamp differs by {abs(stamp - frame.stamp_s):.3f} s "
-                                           f"> depth_max_stamp_diff={self.settings.depth_max_stamp_diff}")
-        if depth.shape != (height, width) or (info.width, info.height) != (width, height):
-            return Point3D(None, math.nan, (
-                f"depth {depth.shape[1]}x{depth.shape[0]} / camera_info {info.width}x{info.height} do not match "
-                f"the image {width}x{height}: publish depth registered to the colour camera"))
-        intrinsics = CameraIntrinsics.from_k(info.k)
-        if not intrinsics.is_valid():
-            return Point3D(None, math.nan, "camera_info K is not a valid pinhole matrix")
-        z = robust_mask_depth(depth_in_metres(depth), result.mask)
-        if z is None:
-            return Point3D(None, math.nan, "too few valid depth pixels under the mask")
-        return Point3D(back_project(*result.centroid_px, z, intrinsics), z, "")
-
-    def _nearest_depth(self, stamp_s: float) -> tuple[float, np.ndarray]:
-        """(stamp, depth) of the kept depth frame nearest in stamp; the deque must not be empty."""
-        return min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
-
-    def _depth_for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None,
-                                                                                   np.ndarray | None]:
-        """The depth frame and K that spatial words may use ("closest", "behind"): only when
-        depth is in stamp tolerance and registered to the image; otherwise 2D reasoning.
-        Once a depth stream is in use, a colour frame waits up to DEPTH_WAIT_S for its depth
-        and camera_info, as an approximate-time synchroniser would (they travel separately)."""
-        def matching():
-            if not self._depths or self._camera_info is None:
-                return None
-            stamp, depth = self._nearest_depth(stamp_s)
-            return depth if abs(stamp - stamp_s) <= self.settings.depth_max_stamp_diff else None
-
-        with self._depth_arrived:
-            if self._depths:
-                self._depth_arrived.wait_for(lambda: matching() is not None or not self._running, DEPTH_WAIT_S)
-            depth, info = matching(), self._camera_info
-        if depth is None or info is None or depth.shape != size or (info.height, info.width) != size:
-            return None, None
-        return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
+        return self.outputs.message(pending, result, frame)
 
     def _count(self, name: str) -> None:
         with self._stats_lock:
@@ -495,7 +359,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             seconds_since_image=time.monotonic() - self._last_image_s,
             encode_lag_s=(newest_received - newest.stamp_s) if newest else 0.0,
             no_image_warning_period=self.settings.no_image_warning_period,
-            max_frame_age=self.settings.max_frame_age, config_error=self.config_error)
+            max_frame_age=self.settings.max_frame_age, config_error=self.config_error, follow=self.follow.health())
         status = health_status(f"{self.get_fully_qualified_name()}: zsris", health)
         self.diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
                                                      status=[status]))
@@ -519,7 +383,9 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._running = False
         with self._image_ready:
             self._image_ready.notify_all()
-        self.result_pub.wait_for_all_acked(Duration(seconds=timeout_s / 2))
+        self.depth.wake()
+        self.follow.close(timeout_s / 4)
+        self.outputs.result_pub.wait_for_all_acked(Duration(seconds=timeout_s / 2))
         self._threads[0].join(timeout=timeout_s / 4)
         return not self._threads[0].is_alive()
 

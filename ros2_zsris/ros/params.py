@@ -1,6 +1,7 @@
 """Node parameters: declared with descriptors (ranges, read_only), validated, changed at run time.
 
-Names mirror core.config (``models.*``, ``proposals.*``, ``fusion.*``, ``command.*``) plus the
+Names mirror core.config (``models.*``, ``proposals.*``, ``fusion.*``, ``command.*``, ``grounding.*``,
+``follow.*``) plus the
 node's own timing and QoS settings; config/zsris.yaml lists every one with its default.
 
 Three kinds of parameter:
@@ -21,7 +22,15 @@ from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescri
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from ..core.config import CommandConfig, EngineConfig, FusionConfig, GroundingConfig, ModelConfig, ProposalConfig
+from ..core.config import (
+    CommandConfig,
+    EngineConfig,
+    FollowConfig,
+    FusionConfig,
+    GroundingConfig,
+    ModelConfig,
+    ProposalConfig,
+)
 from ..core.errors import ConfigError
 
 QOS_CHOICES = ("sensor_data", "reliable")
@@ -84,6 +93,14 @@ DESCRIPTIONS = {
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
     "grounding.spatial": "rank by spatial words (left, second, closest, next to ...); false = GL-CLIP only",
     "command.context_timeout": "s; how long an answer stays the context of follow-ups ('no, the other one')",
+    "follow.reground_period": "s between re-groundings of a followed object on newly encoded frames",
+    "follow.reground_below": "track confidence under which the next encoded frame re-grounds the object at once",
+    "follow.lost_after_frames": "frames in a row without the followed object before the track ends as lost",
+    "follow.lost_below": "track confidence under which a frame counts as without the object",
+    "follow.agree_overlap": "overlap (of the smaller mask) for a re-grounded answer to be the followed object",
+    "follow.switch_after": "disagreeing re-groundings in a row after which the track takes the new answer",
+    "follow.history_frames": "camera frames kept (grey) to catch up from the answer's frame; raise with slow encoders",
+    "follow.max_points": "optical-flow features followed per frame",
 }
 # Changed at run time, validated and applied at once.
 RUNTIME = {"max_frame_age", "command_timeout", "depth_max_stamp_diff", "max_pending_commands", "publish_overlay",
@@ -91,11 +108,15 @@ RUNTIME = {"max_frame_age", "command_timeout", "depth_max_stamp_diff", "max_pend
 READ_ONLY = {"autostart", "frame_cache_size"}
 FLOAT_RANGES = {"max_frame_age": (0.0, 1e6), "command_timeout": (0.0, 1e6), "depth_max_stamp_diff": (0.0, 1e3),
                 "no_image_warning_period": (0.0, 1e6), "fusion.alpha": (0.0, 1.0), "fusion.beta": (0.0, 1.0),
-                "fusion.min_score": (-1.0, 1.0)}
+                "fusion.min_score": (-1.0, 1.0), "follow.reground_period": (0.0, 1e6),
+                "follow.reground_below": (0.0, 1.0), "follow.lost_below": (0.0, 1.0),
+                "follow.agree_overlap": (0.0, 1.0)}
 INT_RANGES = {"frame_cache_size": (1, 1000), "max_pending_commands": (1, 100000), "fusion.global_blocks": (1, 48),
-              "proposals.points_per_side": (1, 256), "proposals.max_proposals": (1, 10000)}
+              "proposals.points_per_side": (1, 256), "proposals.max_proposals": (1, 10000),
+              "follow.lost_after_frames": (1, 100000), "follow.switch_after": (1, 1000),
+              "follow.history_frames": (1, 100000), "follow.max_points": (8, 5000)}
 GROUPS = (("", NodeSettings), ("models.", ModelConfig), ("proposals.", ProposalConfig), ("fusion.", FusionConfig),
-          ("command.", CommandConfig), ("grounding.", GroundingConfig))
+          ("command.", CommandConfig), ("grounding.", GroundingConfig), ("follow.", FollowConfig))
 
 
 def descriptor(name: str, default) -> ParameterDescriptor:
@@ -163,13 +184,13 @@ class NodeParameters:
                 value = overrides[name] if name in overrides else self.node.get_parameter(name).value
                 values[item.name] = coerce(name, value, getattr(record_type(), item.name))
             records.append(record_type(**values))
-        settings, models, proposals, fusion, command, grounding = records
+        settings, models, proposals, fusion, command, grounding, follow = records
         settings.validate()
         name = "method"
         method = coerce(name, overrides[name] if name in overrides else self.node.get_parameter(name).value,
                         EngineConfig().method)
         engine_config = EngineConfig(models=models, proposals=proposals, fusion=fusion, command=command,
-                                     grounding=grounding, method=method)
+                                     grounding=grounding, follow=follow, method=method)
         try:
             engine_config.validate()
         except ConfigError as error:

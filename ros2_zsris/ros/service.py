@@ -1,9 +1,12 @@
-"""~/segment (ros2_zsris/srv/Segment): one command, one answer, for callers that want to wait.
+"""~/segment (ros2_zsris/srv/Segment): one command, one answer, for callers that want to wait;
+~/stop_following (std_srvs/Trigger): end follow mode.
 
 With an image in the request, that image is encoded and answered on (it does not enter the
 frame cache); with an empty image, the node's newest encoded frame is used under the same
-max_frame_age / command_timeout rule as topic commands. Service calls are numbered apart from
-topic commands (their command_index counts service calls) and are not published on ~/result.
+max_frame_age / command_timeout rule as topic commands. ``follow: true`` (or a follow command,
+"follow the red cup") starts a track from the answer, on the camera stream: its frames come on
+~/track; it needs the empty image. Service calls are numbered apart from topic commands (their
+command_index counts service calls) and are not published on ~/result.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import itertools
 import time
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from std_srvs.srv import Trigger
 
 from ..core import Result, Status, ZsrisError
+from .commands import PendingCommand
 from .conversions import image_to_rgb
 from .frame_cache import EncodedFrame
 
@@ -29,10 +34,17 @@ class SegmentService:
         self._count = itertools.count()
         self.service = node.create_service(Segment, "~/segment", self._handle,
                                            callback_group=MutuallyExclusiveCallbackGroup())
+        self.stop_service = node.create_service(Trigger, "~/stop_following", self._stop,
+                                                callback_group=MutuallyExclusiveCallbackGroup())
+
+    def _stop(self, request, response):
+        stopped = self.node.follow.stop("stopped by ~/stop_following")
+        response.success = stopped is not None
+        response.message = (f"stopped following '{stopped.expression}' (track {stopped.track_id})" if stopped
+                            else "nothing was being followed")
+        return response
 
     def _handle(self, request, response):
-        from .node import PendingCommand
-
         node = self.node
         now_s = node.get_clock().now().nanoseconds * 1e-9
         settings = self.node.settings
@@ -46,6 +58,10 @@ class SegmentService:
         except Exception as error:  # noqa: BLE001 - every call gets an answer with a status
             result, frame = Result(Status.ERROR, command=request.command, message=f"internal error: {error}"), None
         response.result = node.result_message(pending, result, frame)
+        follows = request.follow or result.action == "follow"
+        if follows and result.status is Status.OK and frame is not None and result.mask is not None:
+            response.result.tracking = True
+            response.result.track_id = node.follow.start(response.result, result, frame)
         node.stats[f"service_{result.status.value}"] += 1
         return response
 
@@ -54,7 +70,12 @@ class SegmentService:
         if engine is None or not node.is_active:
             return Result(Status.ERROR, command=request.command, message=(
                 f"node is {node.lifecycle_state} (lifecycle): activate it before calling ~/segment")), None
-        if request.image.height or request.image.width or len(request.image.data):
+        has_image = bool(request.image.height or request.image.width or len(request.image.data))
+        if has_image and request.follow:
+            return Result(Status.ERROR, command=request.command, message=(
+                "follow needs the camera stream: send the request with an empty image (the node's newest "
+                "frame), or follow=false to answer on this image")), None
+        if has_image:
             rgb = image_to_rgb(request.image)
             stamp_s = request.image.header.stamp.sec + request.image.header.stamp.nanosec * 1e-9
             frame = EncodedFrame(stamp_s or pending.arrival_s, request.image.header, rgb, engine.encode_frame(rgb))
@@ -66,4 +87,5 @@ class SegmentService:
                 return Result(Status.NO_FRAME, command=request.command, message=(
                     f"no frame stamped within max_frame_age={settings.max_frame_age:.2f} s of the call arrived within "
                     f"command_timeout={settings.command_timeout:.2f} s; or send an image in the request")), None
-        return engine.query(frame.features, request.command), frame
+        with node.engine_lock:
+            return engine.query(frame.features, request.command), frame

@@ -1,0 +1,117 @@
+"""Depth and camera_info matched to colour frames by stamp, and 3D centroids from them.
+
+Depth and colour travel as separate topics, so each colour frame looks for the kept depth
+frame nearest in stamp, within ``depth_max_stamp_diff`` (an approximate-time synchroniser
+without message_filters, which is not on PyPI). Depth must be registered to the colour image:
+it is never resized; a size mismatch is reported, not guessed around (REP-118).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sensor_msgs.msg import CameraInfo, Image
+
+from ..core import ZsrisError
+from ..core.geometry import CameraIntrinsics, back_project, depth_in_metres, robust_mask_depth
+from .conversions import depth_to_array
+from .log_throttle import ProblemLog, problem_key
+
+DEPTH_WAIT_S = 1.0  # longest wait of a colour frame for its depth frame before encoding
+KEPT_DEPTH_FRAMES = 30
+
+
+def stamp_seconds(stamp) -> float:
+    return float(stamp.sec) + float(stamp.nanosec) * 1e-9
+
+
+@dataclass
+class Point3D:
+    point: tuple[float, float, float] | None
+    depth_m: float
+    reason: str
+
+
+class DepthSync:
+    """Keeps the latest depth frames and camera_info; answers for a colour frame's stamp."""
+
+    def __init__(self, max_stamp_diff: Callable[[], float], problems: ProblemLog, running: Callable[[], bool]):
+        self._max_stamp_diff = max_stamp_diff  # read at each use: a run-time parameter
+        self._problems = problems
+        self._running = running
+        self._depths: collections.deque = collections.deque(maxlen=KEPT_DEPTH_FRAMES)
+        self._camera_info: CameraInfo | None = None
+        self._arrived = threading.Condition()
+
+    # ------------------------------------------------------------------ subscriptions
+    def on_depth(self, msg: Image) -> None:
+        try:
+            with self._arrived:
+                self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
+                self._arrived.notify_all()
+        except ZsrisError as error:
+            self._problems.report(f"dropping depth images: {error}", key=f"depth:{problem_key(str(error))}")
+
+    def on_camera_info(self, msg: CameraInfo) -> None:
+        with self._arrived:
+            self._camera_info = msg
+            self._arrived.notify_all()
+
+    def wake(self) -> None:
+        """Shutdown: a frame waiting for its depth stops waiting."""
+        with self._arrived:
+            self._arrived.notify_all()
+
+    # ------------------------------------------------------------------ answers
+    def for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The depth frame and K that spatial words may use ("closest", "behind"): only when
+        depth is in stamp tolerance and registered to the image; otherwise 2D reasoning.
+        Once a depth stream is in use, a colour frame waits up to DEPTH_WAIT_S for its depth
+        and camera_info, as an approximate-time synchroniser would (they travel separately)."""
+        def matching():
+            if not self._depths or self._camera_info is None:
+                return None
+            stamp, depth = self._nearest(stamp_s)
+            return depth if abs(stamp - stamp_s) <= self._max_stamp_diff() else None
+
+        with self._arrived:
+            if self._depths:
+                self._arrived.wait_for(lambda: matching() is not None or not self._running(), DEPTH_WAIT_S)
+            depth, info = matching(), self._camera_info
+        if depth is None or info is None or depth.shape != size or (info.height, info.width) != size:
+            return None, None
+        return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
+
+    def locate(self, mask: np.ndarray, centroid_px: tuple[float, float], stamp_s: float) -> Point3D:
+        """3D centroid from the depth image nearest in stamp, or the reason there is none."""
+        if not self._depths:
+            return Point3D(None, math.nan, "")  # depth not in use: documented, not an error
+        info = self._camera_info
+        if info is None:
+            return Point3D(None, math.nan, "no camera_info received")
+        stamp, depth = self._nearest(stamp_s)
+        height, width = mask.shape
+        limit = self._max_stamp_diff()
+        if abs(stamp - stamp_s) > limit:
+            return Point3D(None, math.nan, f"nearest depth stamp differs by {abs(stamp - stamp_s):.3f} s "
+                                           f"> depth_max_stamp_diff={limit}")
+        if depth.shape != (height, width) or (info.width, info.height) != (width, height):
+            return Point3D(None, math.nan, (
+                f"depth {depth.shape[1]}x{depth.shape[0]} / camera_info {info.width}x{info.height} do not match "
+                f"the image {width}x{height}: publish depth registered to the colour camera"))
+        intrinsics = CameraIntrinsics.from_k(info.k)
+        if not intrinsics.is_valid():
+            return Point3D(None, math.nan, "camera_info K is not a valid pinhole matrix")
+        z = robust_mask_depth(depth_in_metres(depth), mask)
+        if z is None:
+            return Point3D(None, math.nan, "too few valid depth pixels under the mask")
+        return Point3D(back_project(*centroid_px, z, intrinsics), z, "")
+
+    def _nearest(self, stamp_s: float) -> tuple[float, np.ndarray]:
+        """(stamp, depth) of the kept depth frame nearest in stamp; the deque must not be empty."""
+        return min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
