@@ -10,7 +10,6 @@ every frame must be answered). The 30 fps best-effort figure is bench/bench_foll
 from __future__ import annotations
 
 import itertools
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from ros2_zsris.core import ZsrisEngine
 from ros2_zsris.evaluation.metrics import score_mask
 from ros2_zsris.ros.dds import use_large_data_profile
 from ros2_zsris.ros.domains import free_domain_id
-from ros2_zsris.ros.reliability import KEEP_ALL_RELIABLE, ReliabilityClient, node_command, start_node
+from ros2_zsris.ros.reliability import FollowClient, node_command, start_node
 from ros2_zsris.ros.reliability import tail as log_tail
 from ros2_zsris.tabletop.evaluate import embedded_engine_config
 from ros2_zsris.tabletop.follow_eval import frame_iou
@@ -41,56 +40,6 @@ def follow_case():
         if answer.mask is not None and score_mask(answer.mask, sequence.truth(0)).iou > 0.7:
             return sequence
     pytest.fail("no sequence whose first frame the embedded model answers: generator or model changed")
-
-
-class FollowClient(ReliabilityClient):
-    """The reliability client plus ~/track and the follow services."""
-
-    def __init__(self, domain_id: int):
-        super().__init__(domain_id, image_reliable=True)
-        from ros2_zsris.msg import ZsrisResult
-        from ros2_zsris.srv import Segment
-        from std_srvs.srv import Trigger
-
-        self.tracks: list = []
-        self.node.create_subscription(ZsrisResult, f"/{self.node_name}/track", self._on_track, KEEP_ALL_RELIABLE)
-        self.segment = self.node.create_client(Segment, f"/{self.node_name}/segment")
-        self.stop_following = self.node.create_client(Trigger, f"/{self.node_name}/stop_following")
-
-    def _on_track(self, msg) -> None:
-        with self._changed:
-            self.tracks.append(msg)
-            self._changed.notify_all()
-
-    def track_for(self, stamp_ns: int, track_id: int, timeout_s: float = 60.0):
-        """The node's ~/track message of track ``track_id`` for the frame stamped ``stamp_ns``
-        (its acknowledgement of that frame)."""
-        def found():
-            return next((t for t in self.tracks if t.track_id == track_id and
-                         t.header.stamp.sec * 1_000_000_000 + t.header.stamp.nanosec == stamp_ns), None)
-        assert self.wait(lambda: found() is not None, timeout_s), f"no ~/track for frame {stamp_ns}"
-        return found()
-
-    def wait_track_status(self, track_id: int, status: str, timeout_s: float = 60.0):
-        def found():
-            return next((t for t in self.tracks if t.track_id == track_id and t.status == status), None)
-        assert self.wait(lambda: found() is not None, timeout_s), \
-            f"no ~/track {track_id} with status {status}: {[(t.track_id, t.status) for t in self.tracks[-5:]]}"
-        return found()
-
-    def nothing_followed(self) -> None:
-        """Each test starts without a track (an earlier test may have failed half-way)."""
-        from std_srvs.srv import Trigger
-
-        self.call(self.stop_following, Trigger.Request())
-
-    def call(self, client, request, timeout_s: float = 120.0):
-        assert client.wait_for_service(timeout_sec=timeout_s), f"{client.srv_name} not available"
-        done = threading.Event()
-        future = client.call_async(request)
-        future.add_done_callback(lambda _: done.set())
-        assert done.wait(timeout_s), f"no answer from {client.srv_name}"
-        return future.result()
 
 
 @pytest.fixture(scope="module")

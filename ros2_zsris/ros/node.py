@@ -77,6 +77,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         self._latest_image: tuple[Header, np.ndarray, float] | None = None
         self._image_ready = threading.Condition()
         self.engine_lock = threading.Lock()  # queries come from the answer, service and follow threads
+        self._commands_in_flight = 0  # queued or being answered (guarded by _accept_lock)
+        self._last_encode_s = float("-inf")  # monotonic start of the last encoding
         self._commands: queue.Queue[PendingCommand | None] = queue.Queue()
         self._command_count = 0
         self._warned: set[str] = set()
@@ -165,6 +167,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             accepting, waiting = self._accepting, self._commands.qsize()
             if accepting and waiting < self.settings.max_pending_commands:
                 self._commands.put(pending)
+                self._commands_in_flight += 1
                 return
         if not accepting:
             self._reject(pending, "shutting down: command not processed")
@@ -210,6 +213,11 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             engine = self.engine
             if engine is None:  # cleaned up while the frame waited
                 continue
+            if not self._encoding_wanted():
+                self.frames.superseded(stamp_s)  # a command arriving now waits for the next frame
+                self._count("frames_skipped_following")
+                continue
+            self._last_encode_s = time.monotonic()
             try:
                 depth, camera_k = self.depth.for_encoding(stamp_s, rgb.shape[:2])
                 features = engine.encode_frame(rgb, depth, camera_k=camera_k)
@@ -224,6 +232,14 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             if self._running:  # never publish once shutdown has begun (the context may be gone)
                 self.encoded_pub.publish(header)
 
+    def _encoding_wanted(self) -> bool:
+        """While following, the CPU belongs to the per-frame tracking: a frame is encoded only
+        when a command waits for one, or for the next re-grounding (follow.reground_period)."""
+        engine = self.engine
+        if self.follow.current is None or engine is None or self._commands_in_flight:
+            return True
+        return time.monotonic() - self._last_encode_s >= engine.config.follow.reground_period
+
     def _answer_loop(self) -> None:
         while self._running:
             try:
@@ -232,14 +248,17 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 continue
             if pending is None:
                 break
-            if not self._accepting:
-                self._reject(pending, "shutting down: command not processed")
-                continue
             try:
-                self._answer(pending)
+                if self._accepting:
+                    self._answer(pending)
+                else:
+                    self._reject(pending, "shutting down: command not processed")
             except Exception as error:  # noqa: BLE001 - every command gets an answer
                 self._publish_result(pending, Result(Status.ERROR, command=str(pending.text),
                                                      message=f"internal error: {error}"), None)
+            finally:
+                with self._accept_lock:
+                    self._commands_in_flight -= 1
 
     def _answer(self, pending: PendingCommand) -> None:
         engine = self.engine

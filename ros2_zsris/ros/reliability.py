@@ -1,6 +1,7 @@
 """A client that proves the node answers every command exactly once: bursts, floods, soaks,
-bad inputs, publisher restarts, shutdown. Used by test/test_reliability.py (small counts, CI)
-and bench/reliability.py (the full counts).
+bad inputs, publisher restarts, shutdown; for follow mode, ~/track too. Used by
+test/test_reliability.py and test/test_follow_node.py (small counts, CI) and bench/reliability.py,
+bench/bench_follow_node.py (the full counts).
 
 Each result is matched to its command by ``command_index`` (the node numbers the commands it
 receives; this client is the only one commanding a fresh node on a private domain, and one
@@ -25,8 +26,10 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header, String
+from std_srvs.srv import Trigger
 
 from ros2_zsris.msg import ZsrisResult
+from ros2_zsris.srv import Segment
 
 from .conversions import fill_image
 
@@ -209,6 +212,56 @@ class ReliabilityClient:
         self.executor.shutdown(timeout_sec=1.0)
         self.node.destroy_node()
         rclpy.try_shutdown(context=self.context)
+
+
+class FollowClient(ReliabilityClient):
+    """The reliability client plus ~/track and the follow services."""
+
+    def __init__(self, domain_id: int, image_reliable: bool = True):
+        super().__init__(domain_id, image_reliable=image_reliable)
+        self.tracks: list = []
+        self.track_received: dict[int, float] = {}  # id(message) -> perf_counter at receipt
+        self.node.create_subscription(ZsrisResult, f"/{self.node_name}/track", self._on_track, KEEP_ALL_RELIABLE)
+        self.segment = self.node.create_client(Segment, f"/{self.node_name}/segment")
+        self.stop_following = self.node.create_client(Trigger, f"/{self.node_name}/stop_following")
+
+    def _on_track(self, msg) -> None:
+        with self._changed:
+            self.tracks.append(msg)
+            self.track_received[id(msg)] = time.perf_counter()
+            self._changed.notify_all()
+
+    def track_for(self, stamp_ns: int, track_id: int, timeout_s: float = 60.0):
+        """The node's ~/track message of track ``track_id`` for the frame stamped ``stamp_ns``
+        (its acknowledgement of that frame)."""
+        def found():
+            return next((t for t in self.tracks if t.track_id == track_id and
+                         t.header.stamp.sec * 1_000_000_000 + t.header.stamp.nanosec == stamp_ns), None)
+        if not self.wait(lambda: found() is not None, timeout_s):
+            raise TimeoutError(f"no ~/track of track {track_id} for frame {stamp_ns} within {timeout_s} s")
+        return found()
+
+    def wait_track_status(self, track_id: int, status: str, timeout_s: float = 60.0):
+        def found():
+            return next((t for t in self.tracks if t.track_id == track_id and t.status == status), None)
+        if not self.wait(lambda: found() is not None, timeout_s):
+            raise TimeoutError(f"no ~/track {track_id} with status {status} within {timeout_s} s: last "
+                               f"{[(t.track_id, t.status) for t in self.tracks[-5:]]}")
+        return found()
+
+    def nothing_followed(self) -> None:
+        """Start without a track (an earlier test or run may have left one running)."""
+        self.call(self.stop_following, Trigger.Request())
+
+    def call(self, client, request, timeout_s: float = 120.0):
+        if not client.wait_for_service(timeout_sec=timeout_s):
+            raise TimeoutError(f"{client.srv_name} not available within {timeout_s} s")
+        done = threading.Event()
+        future = client.call_async(request)
+        future.add_done_callback(lambda _: done.set())
+        if not done.wait(timeout_s):
+            raise TimeoutError(f"no answer from {client.srv_name} within {timeout_s} s")
+        return future.result()
 
 
 def tail(path: Path | None, lines: int = 30) -> str:
