@@ -138,3 +138,17 @@ def test_stop_command_ends_a_track_and_says_so(following):
     assert answer.status == "no_referent" and "stopped following" in answer.message
     assert f"track {track_id}" in answer.message
     client.wait_track_status(track_id, "stopped")
+
+
+def test_stamps_that_jump_back_end_the_track(following):
+    """A bag played with --loop: frames of the old timeline must not be followed into the new one."""
+    client, sequence, log = following
+    client.nothing_followed()
+    first = client.send_frame_confirmed(sequence.frames[0].image, timeout_s=300.0)
+    key = client.command(f"follow {sequence.expression}")
+    assert client.wait_answered([key], 120.0), log_tail(log)
+    track_id = client.answers.results[key][0][1].track_id
+    client.track_for(first, track_id)
+    client.send_frame(sequence.frames[1].image, stamp_ns=first - 30_000_000_000)  # 30 s back
+    lost = client.wait_track_status(track_id, "lost")
+    assert "jumped back" in lost.message and not lost.tracking

@@ -147,3 +147,14 @@ def test_sequences_have_exact_ground_truth(sequences):
     assert any(f.occluded > 0.1 for f in sequence.frames)
     background = ~first.masks.any(axis=0) & ~last.masks.any(axis=0)
     assert last.image[background].mean() < 0.8 * first.image[background].mean()  # the lamp dimmed
+
+
+def test_clear_forgets_the_kept_frames_and_loses_the_track(sequences):
+    sequence = sequences[0]
+    follower = Follower()
+    for index in range(3):
+        follower.observe(index / 30, sequence.frames[index].image)
+    follower.start(2 / 30, sequence.frames[2].image, sequence.truth(2), sequence.expression)
+    ended = follower.clear(0.0, "stamps jumped back")
+    assert ended.status == "lost" and ended.reason == "stamps jumped back" and not follower.active
+    assert len(follower._frames) == 0 and follower.clear(0.0, "again") is None

@@ -48,6 +48,11 @@ class _Stop:
 
 
 @dataclass
+class _NewTimeline:
+    reason: str
+
+
+@dataclass
 class Following:
     """What is being followed, as the answer thread sees it."""
 
@@ -107,6 +112,14 @@ class FollowWorker:
             self._changed.notify()
         return track_id
 
+    def new_timeline(self, reason: str) -> None:
+        """Stamps jumped back (a looped bag, a sim time reset): frames of the old timeline must not
+        be caught up on, so the kept frames go and a running track ends as lost."""
+        with self._changed:
+            self._frames.clear()
+            self._requests.append(_NewTimeline(reason))
+            self._changed.notify()
+
     def stop(self, reason: str) -> Following | None:
         """End the track (if any); returns what was being followed."""
         with self._changed:
@@ -155,6 +168,13 @@ class FollowWorker:
                 self._end_after_error(follower, error)
 
     def _handle(self, follower: Follower, request) -> None:
+        if isinstance(request, _NewTimeline):
+            ended = follower.clear(time.monotonic(), f"{request.reason}: the track cannot be carried over")
+            self._headers.clear()
+            self._last_regrounded_s = float("-inf")
+            if ended is not None:
+                self._publish(ended, None)
+            return
         if isinstance(request, _Stop):
             ended = follower.stop(time.monotonic(), request.reason)
             if ended is not None:

@@ -146,6 +146,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         with self._image_ready:
             if self.frames.received(stamp_s):
                 self._count("time_jumps")
+                self.follow.new_timeline("the image stamps jumped back")
                 self.get_logger().warning(
                     f"image stamps jumped back (to {stamp_s:.3f} s; a bag played with --loop, or sim time reset): "
                     "cleared the frame cache, so no command is answered on a frame from before the jump")
@@ -183,6 +184,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         now_s = self.get_clock().now().nanoseconds * 1e-9
         if self.frames.clear_after(now_s):
             self._count("time_jumps")
+            self.follow.new_timeline("the clock jumped back")
             self.get_logger().warning(
                 f"the clock jumped back by {-jump.delta.nanoseconds * 1e-9:.1f} s (sim time reset?): cleared the "
                 "frame cache, so no command is answered on a frame from before the jump")

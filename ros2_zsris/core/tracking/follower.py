@@ -147,6 +147,11 @@ class Follower:
     def stop(self, stamp: float, reason: str = "stopped by a command") -> TrackUpdate | None:
         return self._end("stopped", stamp, reason) if self._track else None
 
+    def clear(self, stamp: float, reason: str) -> TrackUpdate | None:
+        """Forget every kept frame (a new timeline: stamps jumped back); a running track is lost."""
+        self._frames.clear()
+        return self._end("lost", stamp, reason) if self._track else None
+
     # ------------------------------------------------------------------ re-grounding
     def reground_due(self, now_s: float) -> bool:
         track = self._track
