@@ -31,19 +31,24 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from .frames import scan
+from .verbs import POSITION_WORDS, wordnet_verbs
+
 # Verb lemma (or verb + particle) -> the documented action set. Unknown verbs still work:
 # their action is "other" and ``action_verb`` keeps the words as spoken.
 ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("pick up", "pick", "grab", "take", "get", "fetch", "lift", "grasp", "hold", "nab", "snatch",
+                     "snag", "pluck", "scoop", "scoop up", "lift up", "hoist", "raise", "grip", "clasp", "take hold of",
                      "collect", "retrieve", "seize", "clutch", "obtain", "take out", "get out",
                      "reach for", "reach", "remove", "catch"), "pick up"),
-    **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over", "take over",
+    **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over",
                      "hand me", "fetch me", "have", "need", "want", "like"), "hand over"),
     **dict.fromkeys(("point at", "point to", "point", "show", "indicate", "highlight", "mark", "point out", "select",
                      "choose", "pick out"),
                     "point at"),
     **dict.fromkeys(("find", "locate", "look for", "search for", "search", "seek", "detect", "identify", "segment",
-                     "see", "spot", "where is", "is there", "see if", "check for", "find out"), "find"),
+                     "see", "spot", "where is", "is there", "see if", "check for", "find out", "where's", "where are",
+                     "hunt for", "track down", "discover", "look around for"), "find"),
     **dict.fromkeys(("look at", "look", "focus on", "focus", "watch", "check", "inspect", "examine", "observe",
                      "view", "check out", "stare at", "face"), "look at"),
     **dict.fromkeys(("go to", "go", "drive to", "drive", "navigate to", "navigate", "approach", "come to", "head to",
@@ -51,6 +56,7 @@ ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("put down", "put", "place", "set", "set down", "drop", "lay", "stack", "insert", "put away",
                      "store", "leave", "hang", "position", "lay down", "place down"), "put down"),
     **dict.fromkeys(("move", "carry", "slide", "shift", "transfer", "relocate", "throw", "toss", "roll", "return",
+                     "nudge", "shove", "scoot", "drag", "budge", "haul", "lug",
                      "send"), "move"),
     **{verb: verb for verb in ("push", "pull", "open", "close", "touch", "press")},
     # follow mode: the node keeps answering on every new frame until told to stop
@@ -61,7 +67,9 @@ ACTION_OF: dict[str, str] = {
 }
 ACTIONS = tuple(dict.fromkeys(ACTION_OF.values())) + ("other",)  # the documented set
 # Verbs whose object is put somewhere: any locative phrase after the object is the destination.
-PLACE_VERBS = {"put", "place", "set", "lay", "drop", "stack", "insert", "store", "leave", "hang", "position", "stick"}
+PLACE_VERBS = {"put", "place", "set", "lay", "drop", "stack", "insert", "store", "leave", "hang", "position", "stick",
+               "pop", "tuck", "chuck", "stuff", "shove", "slip", "dump", "plonk", "rest", "lean", "stand", "park",
+               "deposit", "pile", "arrange", "plop", "stash", "nestle", "wedge", "lower", "plant", "throw", "toss"}
 MOVE_VERBS = {"move", "push", "pull", "slide", "shift", "roll", "carry", "transfer", "relocate", "throw", "toss"}
 # Verbs that carry an object to a goal: only goal phrases ("to", "into", "next to", "here") count.
 CARRY_VERBS = {"move", "bring", "take", "carry", "push", "pull", "slide", "shift", "transfer", "throw", "toss", "roll",
@@ -75,12 +83,14 @@ LEADING_POLITENESS = (
     "would you mind", "could you", "can you", "would you", "will you", "could u", "can u", "you can", "you could",
     "do you think you could", "do you mind", "is it possible to", "be a dear and", "if you could", "if you can",
     "now", "ok", "okay", "so", "well", "hey", "hi", "hello", "just", "go ahead and", "quickly", "alright", "all right",
+    "mind",
     "oh", "and", "also", "then", "now then", "excuse me", "yo", "listen",
 )
 TRAILING_POLITENESS = (
     "thanks", "thank you", "for me", "now", "right now", "if you can", "if you could", "quickly", "thank you very much",
     "ok", "okay", "thanks a lot", "will you", "would you", "could you", "can you", "asap", "when you can",
-    "if possible", "for me please", "mate", "buddy", "there",
+    "if possible", "for me please", "mate", "buddy", "there", "real quick", "right away", "gently", "carefully",
+    "real fast", "at once", "immediately", "when you get a chance", "for a sec", "for a second",
 )
 NON_REFERRING = {
     "stop", "wait", "cancel", "cancel that", "never mind", "nevermind", "thank you", "thanks", "hello", "hi",
@@ -136,6 +146,9 @@ NOUN_LIKE_VERBS = {"stop", "open", "watch", "show", "pick", "turn", "cut", "clos
                    "park", "train", "bus", "truck", "van", "drive", "walk", "run", "bike", "rock", "store", "shop",
                    "hang", "roll", "toss", "bench", "lift", "lay", "block", "shower", "remote", "paint", "print",
                    "sit", "pose", "dish", "bottle", "can", "jar", "pot", "pan", "fork", "knife", "spoon", "sauce",
+                   "man", "guy", "woman", "person", "lady", "boy", "girl", "kid", "child", "baby", "people", "mother",
+                   "father", "player", "batter", "sub", "mirror", "phone", "boat", "book", "ball", "bread",
+                   "cake", "piece", "slice", "head", "hair", "leg", "arm", "shoe", "hat", "cap", "bag", "bear",
                    "track", "monitor", "tail", "trace", "follow"}
 # Whole phrases that read as one object although they start with a verb.
 COMPOUND_NOUNS = {"pick up truck", "pickup truck", "stop light", "stop sign", "turn signal", "walk sign", "push cart",
@@ -238,10 +251,32 @@ _CHAINS = sorted((
     ("go", "ahead", "and"), ("i", "want", "u", "to"), ("can", "u"), ("could", "u"), ("i", "wanna", "see"),
     ("wanna",), ("gonna",), ("you", "wanna"),
 ), key=lambda chain: -len(chain))
-_PARSE_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "morphologizer", "transformer"}
+_PARSE_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "morphologizer", "transformer", "lemmatizer"}
 # Verbs that take another verb with "to" ("try to find", "remember to grab"); "go to" is a place.
 _TO_CHAINS = {"try", "attempt", "want", "need", "like", "love", "remember", "manage", "help", "start", "begin",
               "continue", "hurry", "be", "have", "mind", "proceed", "bother", "dare", "wish", "hope", "plan"}
+_NOT_VERB_TAGS = {"JJ", "JJR", "JJS", "NNS", "NNPS", "VBD", "VBZ", "VBN", "CD", "DT", "IN", "PRP", "PRP$", "RB", "CC",
+                  "WDT", "WP", "WRB", "MD", "TO", "POS"}
+# adverbs that modify the request when they end the command ("set it down gently")
+_COMMAND_ADVERBS = {tuple(p.split()) for p in (
+    "real quick", "quick", "quickly", "right away", "gently", "carefully", "slowly", "immediately", "again",
+    "anywhere", "as well", "too", "real fast", "fast", "softly", "for a second", "for a moment", "a bit",
+    "a little", "a little bit", "a lot", "closely", "properly", "thoroughly", "firmly", "lightly", "slightly",
+    "right now", "now", "asap", "if you can", "if you could", "for me", "please", "soon", "at once")}
+_AIM_PREPS = {"towards", "toward", "to", "at", "on", "onto"}
+_VIEW_PARTS = {"camera", "cameras", "head", "eyes", "eye", "face", "gaze", "attention", "sensor", "lens", "view",
+               "yourself", "focus", "sight"}
+_POINTER_PARTS = {"arm", "hand", "gripper", "finger", "pointer", "laser", "claw"}
+_LIGHT_MODIFIERS = {"quick", "little", "good", "gentle", "careful", "small", "proper", "thorough", "fast", "light",
+                    "short", "brief", "slight", "firm", "nice", "final", "big"}
+_GOAL_MODIFIERS = {"back", "over", "closer", "nearer", "further", "farther", "straight", "directly"}
+_MOTION_VERBS = {"go", "move", "head", "walk", "drive", "come", "run", "roll", "travel", "get", "navigate", "proceed",
+                 "hurry", "rush", "wander", "make", "step", "back", "turn", "steer", "race", "dash", "zoom", "scoot"}
+# "are you able to grab X", "is it possible to fetch X": a frame, not a question about the robot
+_ABILITY_FRAME = re.compile(r"^(are|were|would|will|is) (you|it) (be )?(\w+ ){1,2}(enough )?(for you )?to \w+ \w+")
+_CLAUSE_MODALS = {"can", "could", "would", "will", "and"}
+_SECOND_STARTS = {"then", "also", "put", "place", "bring", "give", "hand", "move", "drop", "set", "take", "throw",
+                  "toss", "carry", "it", "after", "afterwards", "next"}
 _SECOND_OBJECT = {"and", "then", "also", "plus", "after", "afterwards", "as", "or"}
 
 
@@ -298,6 +333,7 @@ class CommandParser:
         self._trailing = sorted([tuple(p.split()) for p in TRAILING_POLITENESS] + wake, key=lambda p: -len(p))
         self._cache: OrderedDict[str, ParsedCommand] = OrderedDict()
         self.cache_size = cache_size
+        self._verbs = wordnet_verbs(nlp)
 
     # ------------------------------------------------------------------ entry
     def parse(self, command: str) -> ParsedCommand:
@@ -338,15 +374,29 @@ class CommandParser:
         verb_start, verb_end, action, verb_words, object_start = request
         parsed = ParsedCommand(command, action=action, action_verb=" ".join(verb_words))
         body = tokens[object_start:]
+        if self._own_part(body):  # "turn your camera towards X": X is the object
+            body = self._after_own_part(parsed, body, verb_words)
+        body = _embedded_where(body)
         body, rest = self._split_second(body)
-        body, particle = self._strip_particle(body, verb_words)
+        body = self._strip_adverbs(body, doc, object_start, verb_start)
+        body, particle = self._strip_particle(body, verb_words, doc, object_start, verb_start)
         if particle:
             parsed.action_verb = f"{parsed.action_verb} {particle}"
             parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        body = self._light_verb(parsed, body, verb_words)
         lemma = self._lemma(doc, verb_start, verb_words)
-        body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start])
-        if not destination and rest:
-            destination, rest = self._destination_from_second(rest)
+        body, destination, lemma = self._participle_goal(parsed, body, doc, object_start, lemma)
+        if not destination and not particle and verb_words[-1] not in _VERB_PREPOSITIONS:
+            # a particle after the object closes it ("put X down"); "go to X" has its goal already
+            body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start], doc,
+                                                        object_start)
+            if destination and body[-1:] == ["down"] and len(body) > 1:  # "set X down behind the bowl"
+                body, particle = body[:-1], "down"
+                parsed.action_verb = f"{parsed.action_verb} {particle}"
+                parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        if rest:
+            second_destination, rest = self._destination_from_second(parsed, rest)
+            destination = destination or second_destination
         parsed.destination = " ".join(destination)
         parsed.destination_object = destination_object(destination)
         parsed.unanswered = " ".join(rest)
@@ -416,8 +466,8 @@ class CommandParser:
                 code = "stop" if text.split()[0] in ("stop", "wait", "cancel", "pause", "halt", "abort",
                                                      "freeze", "hold", "hang") else "not_a_request"
                 return code, f"{code}: '{text}' is not a request about an object"
-            if text.startswith(tuple(s if s.endswith(" ") else s + " " for s in NON_REFERRING_STARTS)) \
-                    or text in NON_REFERRING_STARTS:
+            if (text.startswith(tuple(s if s.endswith(" ") else s + " " for s in NON_REFERRING_STARTS))
+                    or text in NON_REFERRING_STARTS) and not _ABILITY_FRAME.match(text):
                 code = "question" if text.split()[0] in ("what", "how", "why", "when", "who", "whose", "what's",
                                                          "whats", "how's", "hows", "is", "are") else "not_a_request"
                 return code, f"{code}: '{text}' is not a request about an object"
@@ -444,10 +494,16 @@ class CommandParser:
         if frame:
             spoken, recipient = frame
             verb_end = start - 1 if recipient else start
-            return verb_end - 1, verb_end, self._action_of(spoken.split()), spoken.split(), start
+            action = self._action_of(spoken.split())
+            if recipient and action == "pick up":
+                action = "hand over"
+            return verb_end - 1, verb_end, action, spoken.split(), start
         start, chained = self._skip_chain(tokens, doc, start)
         if start >= len(tokens):
             return None
+        found = scan(tokens, doc, start, lambda i, f: self._can_be_verb(tokens, doc, i, f or framed or chained))
+        if found.verb > start:
+            start, chained = found.verb, True
         extra = next((f for f in self._extra_forms if _starts(tokens[start:], f) and len(tokens) > start + len(f)),
                      None)
         if extra:
@@ -455,7 +511,8 @@ class CommandParser:
             return start, end, self.extra_actions[" ".join(extra)], list(extra), end
         marked = framed or chained or marked
         gerund = marked and doc is not None and doc[start].tag_ == "VBG" and _base_form(tokens[start]) in ACTION_OF
-        if not (self._is_verb(tokens, doc, start) or gerund):  # "(would you mind) picking up the cup"
+        if not (self._is_verb(tokens, doc, start) or gerund  # "(would you mind) picking up the cup"
+                or self._can_be_verb(tokens, doc, start, marked)):
             return None
         verb_end = start + 1
         verb_words = [tokens[start]]
@@ -476,7 +533,10 @@ class CommandParser:
         if not (marked or recipient or particle_last) \
                 and not self._bare_verb_is_request(tokens, start, verb_end, object_start):
             return None
-        return start, verb_end, self._action_of(verb_words), verb_words, object_start
+        action = self._action_of(verb_words)
+        if recipient and action == "pick up":
+            action = "hand over"  # "fetch me X", "get me X", "grab us X": brought to someone
+        return start, verb_end, action, verb_words, object_start
 
     def _skip_frames(self, tokens: list[str]) -> tuple[int, bool, tuple[str, bool] | None]:
         """Indirect requests: 'i need X', 'can i have X', 'where is X', 'do you see X', 'is there X'.
@@ -535,6 +595,31 @@ class CommandParser:
             break
         return start, chained
 
+    def _can_be_verb(self, tokens: list[str], doc, index: int, framed: bool) -> bool:
+        """Whether the word can be the verb here: a verb tag, a known action, or a lexicon verb
+        where the words around it make a verb (after a frame, before a determiner)."""
+        if index >= len(tokens):
+            return False
+        word = tokens[index]
+        if doc is None or word in ACTION_OF or word in self.extra_actions:
+            return word in ACTION_OF or word in self.extra_actions
+        tag = doc[index].tag_
+        if tag == "VB" or (tag == "VBP" and (index == 0 or framed)):
+            return True
+        if tag == "VBG" and framed:
+            return doc[index].lemma_ in self._verbs
+        mover = word in PLACE_VERBS | CARRY_VERBS | MOVE_VERBS  # the tagger's guess at the start matters less
+        if not (mover or word in self._verbs) or word in POSITION_WORDS or word in NOUN_LIKE_VERBS \
+                or (tag in _NOT_VERB_TAGS and not mover):
+            return False
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if framed or following in _OBJECT_STARTS or following in _RECIPIENTS:
+            return True  # "could you snag X", "snag the cup", "tap me"
+        if following in POSITION_WORDS and index + 2 < len(tokens) and doc[index + 1].tag_ in ("JJ", "NN", "VBD"):
+            return True  # "tap left guy": a modifier after the word opens the object, so the word is outside it
+        # "stick X beside the bowl": a place or carry verb with a goal after its object
+        return word in PLACE_VERBS | CARRY_VERBS and bool(self._split_destination(tokens[index + 1:], word, [])[1])
+
     def _is_verb(self, tokens: list[str], doc, index: int) -> bool:
         """A base-form verb by the parse, or a known action when no parser is loaded."""
         if index >= len(tokens):
@@ -576,6 +661,8 @@ class CommandParser:
     def _action_of(self, verb_words: list[str]) -> str:
         if verb_words[0].endswith("ing") and len(verb_words[0]) > 5:  # "picking up" -> "pick up"
             verb_words = [_base_form(verb_words[0]), *verb_words[1:]]
+        if len(verb_words) > 1 and verb_words[-1] in ("to", "towards", "toward") and verb_words[0] in _MOTION_VERBS:
+            return "go to"  # "move over to X", "head over to X", "roll towards X": the robot goes
         for size in range(len(verb_words), 0, -1):
             words = " ".join(verb_words[:size])
             if words in self.extra_actions:
@@ -587,90 +674,199 @@ class CommandParser:
 
     @staticmethod
     def _lemma(doc, index: int, verb_words: list[str]) -> str:
-        """The request verb is a base form (tag VB), so it is its own lemma."""
-        return verb_words[0]
+        """The request verb's base form ('placing' -> 'place'); a VB is its own lemma."""
+        word = verb_words[0]
+        if word.endswith("ing") and len(word) > 4:
+            return _base_form(word) if doc is None or doc[index].text != word else doc[index].lemma_ or word
+        return word
 
     # ------------------------------------------------------------------ step 4: splitting
-    @staticmethod
-    def _strip_particle(body: list[str], verb_words: list[str]) -> tuple[list[str], str]:
-        """'pick the mug up', 'hand the bottle over', 'put the cup down'."""
-        if len(verb_words) == 1 and len(body) > 1 and body[-1] in _PARTICLES - {"in", "on"} \
-                and f"{verb_words[0]} {body[-1]}" in ACTION_OF:
+    def _strip_particle(self, body: list[str], verb_words: list[str], doc, offset: int,
+                        verb_index: int) -> tuple[list[str], str]:
+        """'pick the mug up', 'lift the box up', 'spin the cup around': a particle after the object
+        belongs to the verb, unless it belongs to a verb inside the expression ('man holding phone up')."""
+        if len(verb_words) != 1 or len(body) < 2 or body[-1] not in _PARTICLES - {"in", "on"}:
+            return body, ""
+        if f"{verb_words[0]} {body[-1]}" in ACTION_OF:
             return body[:-1], body[-1]
-        return body, ""
+        if body[-1] == "back":
+            return body, ""  # "man in back"
+        return body[:-1], body[-1]  # referring expressions hardly ever end in a particle, commands often do
+
+    def _strip_adverbs(self, body: list[str], doc, offset: int, verb_index: int) -> list[str]:
+        """'real quick', 'gently', 'anywhere' at the end modify the request, not the object;
+        an adverb the parse attaches to a verb inside the expression stays ('holding it vertically')."""
+        changed = True
+        while changed and len(body) > 1:
+            changed = False
+            for size in (3, 2, 1):
+                tail = tuple(body[-size:])
+                if len(body) > size and tail in _COMMAND_ADVERBS:
+                    body, changed = body[:-size], True
+                    break
+            last = offset + len(body) - 1
+            if not changed and doc is not None and len(body) > 1 and doc[last].tag_ in ("RB", "RBR") \
+                    and doc[last].head.i == verb_index and body[-1].endswith("ly") and body[-1] != "only":
+                body, changed = body[:-1], True  # "examine X closely": the parse attaches it to the verb
+        return body
+
+    def _own_part(self, body: list[str]) -> bool:
+        return len(body) > 3 and body[0] == "your" and body[2] in _AIM_PREPS or \
+            len(body) > 2 and body[0] == "yourself" and body[1] in _AIM_PREPS
+
+    @staticmethod
+    def _after_own_part(parsed: ParsedCommand, body: list[str], verb_words: list[str]) -> list[str]:
+        """'turn your camera towards X', 'point your gripper at X': the robot's own part is the
+        verb's object, the thing after the preposition is what it is about."""
+        part = body[1] if body[0] == "your" else "yourself"
+        rest = body[3:] if body[0] == "your" else body[2:]
+        parsed.action_verb = f"{' '.join(verb_words)} {' '.join(body[: len(body) - len(rest)])}"
+        if part in _VIEW_PARTS:
+            parsed.action = "look at"
+        elif part in _POINTER_PARTS:
+            parsed.action = "point at"
+        return rest
+
+    def _light_verb(self, parsed: ParsedCommand, body: list[str], verb_words: list[str]) -> list[str]:
+        """'give X a quick clean', 'give X a wipe': the noun after the object is the action."""
+        if _base_form(verb_words[0]) not in ("give",) or len(body) < 3:
+            return body
+        for start in range(len(body) - 2, 0, -1):
+            if body[start] in ("a", "an") and all(w in _LIGHT_MODIFIERS for w in body[start + 1:-1]):
+                noun = body[-1]
+                if noun in self._verbs or noun in ACTION_OF:
+                    parsed.action_verb = f"{verb_words[0]} {noun}"
+                    parsed.action = self._action_of([noun])
+                    return body[:start]
+        return body
+
+    def _participle_goal(self, parsed: ParsedCommand, body: list[str], doc, offset: int,
+                         lemma: str) -> tuple[list[str], list[str], str]:
+        """'i'd like X placed inside D', 'i want X moved to the left': the participle's goal."""
+        if lemma not in ("like", "want", "need", "have", "get") or doc is None:
+            return body, [], lemma
+        for i in range(1, len(body) - 1):
+            token = doc[offset + i]
+            if token.tag_ in ("VBN", "VBD") and token.lemma_ in PLACE_VERBS | CARRY_VERBS and \
+                    any(_starts(body[i + 1:], p) for p in _DESTINATION_PREPS):
+                parsed.action_verb = body[i]
+                parsed.action = self._action_of([token.lemma_])
+                return body[:i], body[i + 1:], token.lemma_
+        return body, [], lemma
 
     @staticmethod
     def _split_second(body: list[str]) -> tuple[list[str], list[str]]:
-        """'the cup and the ball' -> first object only; 'the salt and pepper' is one object."""
+        """'the cup and the ball', 'X and Y' (Y a full phrase), 'X then Y', 'X can you give it to me':
+        the first object only; 'the salt and pepper shakers' is one object."""
+        if body[:1] == ["both"] and "and" in body[2:]:
+            body = body[1:]
+            cut = next((i for i in range(len(body) - 1, 0, -1) if body[i] == "and" and not _tight_and(body, i)),
+                       None)
+            if cut is None:
+                cut = max(i for i in range(1, len(body)) if body[i] == "and")
+            return body[:cut], body[cut:]
         for i, word in enumerate(body):
-            if i == 0 or word not in _SECOND_OBJECT:
+            if i == 0:
                 continue
             following = body[i + 1] if i + 1 < len(body) else ""
+            if word in _CLAUSE_MODALS and following in ("you", "u") and i + 2 < len(body):
+                return body[:i], body[i:]  # "X, can you give it to me"
+            if word in ("where", "what") and following in ("is", "are", "s") and body[i + 2:] in (["it"], ["they"]):
+                return body[:i], body[i:]  # "i can't see X, where is it"
+            if word == "plus" or (word in ("along", "together") and following == "with"):
+                return body[:i], body[i:]  # never inside one object's name
+            if word not in _SECOND_OBJECT or not following:
+                continue
             if word == "as" and following != "well":
                 continue
             if word == "or" and following not in _OBJECT_STARTS:
                 continue
-            if word in ("and", "plus", "also") and following not in _OBJECT_STARTS | {"then", "also", "put", "place",
-                                                                                      "bring", "give", "hand", "move",
-                                                                                      "drop", "set", "take", "throw",
-                                                                                      "toss", "carry", "it", "after",
-                                                                                      "afterwards", "next"} \
-                    and following not in ACTION_OF:
-                continue
-            if word in ("then", "after", "afterwards") and i > 0 and body[i - 1] != "and" and following not in \
-                    _OBJECT_STARTS | set(ACTION_OF) | {"put", "it"}:
-                continue
             if following in ("all", "both") or body[i - 1] in ("between", "both"):
+                continue
+            if word in ("and", "plus", "also"):
+                if following not in _OBJECT_STARTS | _SECOND_STARTS and following not in ACTION_OF \
+                        and _tight_and(body, i):
+                    continue
+            elif word in ("after", "afterwards") and body[i - 1] != "and" and following not in \
+                    _OBJECT_STARTS | set(ACTION_OF) | {"put", "it", "that"}:
                 continue
             return body[:i], body[i:]
         return body, []
 
-    @staticmethod
-    def _destination_from_second(rest: list[str]) -> tuple[list[str], list[str]]:
-        """'... and put it in the basket': the second clause gives the first object's destination."""
-        words = [w for w in rest if w not in ("and", "then", "also")]
-        if len(words) >= 3 and words[0] in PLACE_VERBS | CARRY_VERBS and words[1] in ("it", "them", "that", "this"):
-            destination = words[2:]
-            if destination and destination[-1] in ("down",):
-                destination = destination[:-1]
-            if destination and any(_starts(destination, p) for p in _DESTINATION_PREPS):
-                return destination, []
-        return [], rest
+    def _destination_from_second(self, parsed: ParsedCommand, rest: list[str]) -> tuple[list[str], list[str]]:
+        """'... and put it in the basket', '... and bring it to me', '..., can you give it to me':
+        a second clause about the same object gives its destination and the request's last action."""
+        words = [w for w in rest if w not in ("and", "then", "also", "can", "could", "would", "will", "you", "u",
+                                              "please", "just", "now")]
+        if len(words) < 2 or words[1] not in ("it", "them", "that", "this", "those", "these"):
+            return [], rest
+        verb = words[0]
+        if verb not in ACTION_OF and verb not in self._verbs:
+            return [], rest
+        destination = words[2:]
+        if destination and destination[0] in _PARTICLES - {"in", "on", "back"} and \
+                not any(_starts(destination, p) for p in _DESTINATION_PREPS if len(p) > 1):
+            parsed.action_verb = f"{verb} {destination[0]}"
+            destination = destination[1:]
+        else:
+            parsed.action_verb = verb
+        parsed.action = self._action_of(parsed.action_verb.split())
+        if destination and not any(_starts(destination, p) for p in _DESTINATION_PREPS):
+            return [], rest
+        return destination, []
 
-    def _split_destination(self, body: list[str], lemma: str, verb_tail: list[str]) -> tuple[list[str], list[str]]:
-        """The destination of verbs that move things: the last goal phrase after the object's first word."""
+    def _split_destination(self, body: list[str], lemma: str, verb_tail: list[str], doc=None,
+                           offset: int = 0) -> tuple[list[str], list[str]]:
+        """The destination of verbs that move things: a goal phrase after the object's first word."""
         place = lemma in PLACE_VERBS
         carry = lemma in CARRY_VERBS
         if not (place or carry) or len(body) < 2:
             return body, []
         has_recipient = any(t in _RECIPIENTS for t in verb_tail)
-        best = -1
+        goals = []
         i = 1
         while i < len(body):
             prep = next((p for p in _DESTINATION_PREPS if _starts(body[i:], p)), None)
             if prep is None:
                 i += 1
                 continue
-            goal = prep in _GOAL_PREPS or (place and prep not in _PLACE_ONLY) or (place and i + len(prep) == len(body))
-            if not (place or lemma in MOVE_VERBS) and prep not in _TAKE_GOALS:
-                goal = False  # "take the tray in front of the girl": a relation, not where to take it
-            if has_recipient and prep not in _TAKE_GOALS - {("to",)}:
-                goal = False
-            if prep in _PLACE_ONLY and i + 1 < len(body):
-                goal = False  # "the cup left of the plate": a relation, not a direction
-            if prep[0] == "to" and body[i + 1: i + 4] in (["the", "left", "of"], ["the", "right", "of"]) \
-                    and (has_recipient or lemma not in PLACE_VERBS | MOVE_VERBS):
-                goal = False  # "take the nuts to the right of the meat": a relation inside the expression
-            if body[i - 1] in ("of", "between", "and", "from"):
-                goal = False
-            if goal:
-                best = i
+            if self._is_goal(body, i, prep, lemma, has_recipient, doc, offset):
+                goals.append(i)
             i += len(prep)
-        if best < 1:
+        if not goals:
             return body, []
-        if best > 1 and body[best - 1] in ("back", "down"):
-            best -= 1  # "put the cup back in the box": "back in the box"; "set the cup down on the table"
+        best = goals[-1]
+        earlier = [g for g in goals[:-1] if destination_object(body[g:])]
+        if earlier and not destination_object(body[best:]) and body[best] in ("on", "in", "at"):
+            best = earlier[-1]  # "in the box on the left": the destination's own relation
+        if best > 1 and body[best - 1] == "over" and f"{lemma} over" in ACTION_OF:
+            return body[: best - 1], body[best:]  # "hand X over to me": the verb's particle
+        if best > 1 and body[best - 1] in _GOAL_MODIFIERS:
+            best -= 1  # "back in the box", "over to the table", "closer to the bowl"
         return body[:best], body[best:]
+
+    @staticmethod
+    def _is_goal(body: list[str], i: int, prep: tuple[str, ...], lemma: str, has_recipient: bool, doc,
+                 offset: int) -> bool:
+        """Whether the phrase at ``i`` says where the object goes rather than which object it is."""
+        place = lemma in PLACE_VERBS
+        if body[i - 1] in ("of", "between", "and", "from", "the", "a", "his", "her", "their", "its"):
+            return False
+        if prep in _PLACE_ONLY:
+            return False
+        goal = prep in _GOAL_PREPS or place
+        if not (place or lemma in MOVE_VERBS) and prep not in _TAKE_GOALS:
+            goal = False  # "take the tray in front of the girl": a relation, not where to take it
+        if has_recipient and prep not in _TAKE_GOALS - {("to",)}:
+            goal = False
+        if prep[0] == "to" and body[i + 1: i + 4] in (["the", "left", "of"], ["the", "right", "of"]) \
+                and (has_recipient or lemma not in PLACE_VERBS | MOVE_VERBS):
+            goal = False  # "take the nuts to the right of the meat": a relation inside the expression
+        if goal and doc is not None:
+            phrase = doc[offset + i: offset + len(body)]
+            if any(t.tag_ in ("VBG", "VBZ", "VBD") or t.text in ("his", "her", "their") for t in phrase):
+                goal = False  # "on her left forearm playing wii": a description of the object
+        return goal
 
     # ------------------------------------------------------------------ step 5: the expression
     def _finish(self, parsed: ParsedCommand, tokens: list[str], bare: bool, doc=None) -> ParsedCommand:
@@ -737,10 +933,45 @@ class CommandParser:
 
 
 _DESTINATION_WORDS = {w for p in _DESTINATION_PREPS for w in p}
+_BOUNDARIES = {"the", "a", "an", "his", "her", "their", "its", "my", "your", "our", "of", "with", "in", "on", "to",
+               "at", "by", "near", "under", "behind", "from", "for", "and", "this", "that", "these", "those"}
+
+
+def _embedded_where(body: list[str]) -> list[str]:
+    """'show me where X is', 'tell me which one X is': the object of an embedded question."""
+    if len(body) > 2 and body[0] in ("where", "which") and body[-1] in ("is", "are", "sits", "went"):
+        return body[1:-1]
+    return body
+
+
+def _tight_and(body: list[str], i: int) -> bool:
+    """Whether 'and' joins words inside one object ('salt and pepper shakers', 'with snacks and
+    drinks', 'his hands and knees', 'to right and front of') rather than two objects ('the pie and
+    sub on left', 'left guy and shirt with flames'): one word on its left since the phrase began,
+    and on its right one word (inside a prepositional or possessive phrase) or two with a shared head."""
+    start = i - 1
+    while start > 0 and body[start - 1] not in _BOUNDARIES:
+        start -= 1
+    right = body[i + 1:]
+    if right[:1] and right[0] in ("anything", "everything", "something", "whatever", "stuff"):
+        return True  # "table and anything on it": a pronoun names no second object
+    if i - start > 1 or not right or right[0] in _OBJECT_STARTS:
+        return not right
+    if body[i - 1] in POSITION_WORDS:
+        return right[0] in POSITION_WORDS  # "right and front of" but not "on left and grapefruit slices"
+    inside = start > 0 and body[start - 1] not in ("the", "a", "an", "this", "that", "these", "those")
+    ends = _BOUNDARIES | _DESTINATION_WORDS | _CLAUSE_MODALS | {"where", "what", "plus", "then", "please"}
+    if len(right) == 1 or right[1] in ends:
+        return inside  # "with snacks and drinks", "his hands and knees"
+    if len(right) == 2 or right[2] in ends:
+        return not right[1].endswith("ing") and right[1] not in POSITION_WORDS  # "salt and pepper shakers"
+    return False
 
 
 def _base_form(gerund: str) -> str:
     """'picking' -> 'pick', 'grabbing' -> 'grab', 'placing' -> 'place' (known verbs only)."""
+    if not gerund.endswith("ing") or len(gerund) < 5:
+        return gerund
     stem = gerund[:-3]
     for candidate in (stem, stem + "e", stem[:-1]):
         if candidate in ACTION_OF:
