@@ -32,7 +32,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .frames import scan
-from .verbs import POSITION_WORDS, wordnet_verbs
+from .refusals import asks_to_stop, names_nothing, negated_request, opens_with_discourse, without_time_tail
+from .verbs import POSITION_WORDS, only_a_verb, wordnet_index, wordnet_verbs
 
 # Verb lemma (or verb + particle) -> the documented action set. Unknown verbs still work:
 # their action is "other" and ``action_verb`` keeps the words as spoken.
@@ -44,6 +45,7 @@ ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over",
                      "hand me", "fetch me", "have", "need", "want", "like"), "hand over"),
     **dict.fromkeys(("point at", "point to", "point", "show", "indicate", "highlight", "mark", "point out", "select",
+                     "gesture at", "gesture to", "gesture towards", "gesture toward", "gesture", "nod at",
                      "choose", "pick out"),
                     "point at"),
     **dict.fromkeys(("find", "locate", "look for", "search for", "search", "seek", "detect", "identify", "segment",
@@ -90,7 +92,8 @@ TRAILING_POLITENESS = (
     "thanks", "thank you", "for me", "now", "right now", "if you can", "if you could", "quickly", "thank you very much",
     "ok", "okay", "thanks a lot", "will you", "would you", "could you", "can you", "asap", "when you can",
     "if possible", "for me please", "mate", "buddy", "there", "real quick", "right away", "gently", "carefully",
-    "real fast", "at once", "immediately", "when you get a chance", "for a sec", "for a second",
+    "real fast", "at once", "immediately", "when you get a chance", "for a sec", "for a second", "would ya",
+    "could ya", "will ya", "can ya", "wouldja", "thx", "ty", "cheers",
 )
 NON_REFERRING = {
     "stop", "wait", "cancel", "cancel that", "never mind", "nevermind", "thank you", "thanks", "hello", "hi",
@@ -264,6 +267,7 @@ _COMMAND_ADVERBS = {tuple(p.split()) for p in (
     "a little", "a little bit", "a lot", "closely", "properly", "thoroughly", "firmly", "lightly", "slightly",
     "right now", "now", "asap", "if you can", "if you could", "for me", "please", "soon", "at once")}
 _AIM_PREPS = {"towards", "toward", "to", "at", "on", "onto"}
+_WAY_PARTS = {"way", "self", "butt", "body", "base", "wheels"}  # "make your way to X": the robot goes
 _VIEW_PARTS = {"camera", "cameras", "head", "eyes", "eye", "face", "gaze", "attention", "sensor", "lens", "view",
                "yourself", "focus", "sight"}
 _POINTER_PARTS = {"arm", "hand", "gripper", "finger", "pointer", "laser", "claw"}
@@ -274,6 +278,8 @@ _MOTION_VERBS = {"go", "move", "head", "walk", "drive", "come", "run", "roll", "
                  "hurry", "rush", "wander", "make", "step", "back", "turn", "steer", "race", "dash", "zoom", "scoot"}
 # "are you able to grab X", "is it possible to fetch X": a frame, not a question about the robot
 _ABILITY_FRAME = re.compile(r"^(are|were|would|will|is) (you|it) (be )?(\w+ ){1,2}(enough )?(for you )?to \w+ \w+")
+_DEGREES = sorted((tuple(p.split()) for p in ("a bit", "a little", "a little bit", "slightly", "much", "even",
+                                               "a tad", "somewhat", "a lot")), key=len, reverse=True)
 _CLAUSE_MODALS = {"can", "could", "would", "will", "and"}
 _SECOND_STARTS = {"then", "also", "put", "place", "bring", "give", "hand", "move", "drop", "set", "take", "throw",
                   "toss", "carry", "it", "after", "afterwards", "next"}
@@ -301,7 +307,7 @@ class ParsedCommand:
 
 def normalise(text: str) -> list[str]:
     """Lower-case word tokens without punctuation; standalone digits 0-20 as words."""
-    text = text.lower().replace("’", "'").replace("`", "'")
+    text = text.lower().replace("’", "'").replace("`", "'").replace("&", " and ")
     tokens = re.findall(r"[\w']+", text)
     tokens = [t.strip("'") for t in tokens if t.strip("'")]
     return [NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t for t in tokens]
@@ -327,6 +333,7 @@ class CommandParser:
         self._extra_forms = sorted((tuple(a.split()) for a in self.extra_actions), key=lambda f: -len(f))
         wake = [tuple(n.split()) for n in self.robot_names]
         self._wake = wake
+        self._wake_words = {w for name in wake for w in name} | {"hey", "hi", "ok", "okay", "yo", "hello"}
         self._leading = sorted([tuple(p.split()) for p in LEADING_POLITENESS] + wake +
                                [("hey", *w) for w in wake] + [("ok", *w) for w in wake] +
                                [("okay", *w) for w in wake] + [("hi", *w) for w in wake], key=lambda p: -len(p))
@@ -334,6 +341,7 @@ class CommandParser:
         self._cache: OrderedDict[str, ParsedCommand] = OrderedDict()
         self.cache_size = cache_size
         self._verbs = wordnet_verbs(nlp)
+        self._nouns, self._adjectives = wordnet_index(nlp, "noun"), wordnet_index(nlp, "adj")
 
     # ------------------------------------------------------------------ entry
     def parse(self, command: str) -> ParsedCommand:
@@ -360,24 +368,38 @@ class CommandParser:
         if refusal:
             return self._refuse(command, *refusal)
         tokens, corrected = self._strip_correction(tokens)
+        refusal = self._refusal(tokens) if corrected and tokens else None
+        if refusal:  # "oops, sorry about that"
+            return self._refuse(command, *refusal)
         if " ".join(tokens) in _OTHER_FORMS:
             return ParsedCommand(command, expression=" ".join(tokens), followup="other")
         if corrected and not tokens:
             return self._refuse(command, "not_a_request", f"'{phrase}' corrects nothing that names an object")
         return self._parse_request(command, tokens, marked or corrected)
 
-    def _parse_request(self, command: str, tokens: list[str], marked: bool) -> ParsedCommand:
+    def _parse_request(self, command: str, tokens: list[str], marked: int) -> ParsedCommand:
         doc = self._parse_words(tokens)
+        question = _existence_question(tokens, doc)
+        if question is not None:  # "where did X go", "is X anywhere around"
+            verb, body = question
+            return self._finish(ParsedCommand(command, action="find", action_verb=verb), body, bare=False, doc=doc)
         request = self._find_request(tokens, doc, marked)
         if request is None:
+            if opens_with_discourse(tokens):
+                return self._refuse(command, "not_a_request", f"not_a_request: '{' '.join(tokens)}' is "
+                                                               "conversation, not a request about an object")
             return self._finish(ParsedCommand(command), tokens, bare=True, doc=doc)
         verb_start, verb_end, action, verb_words, object_start = request
+        if negated_request(doc, verb_start, tokens):
+            return self._refuse(command, "negated", f"negated: '{' '.join(tokens)}' asks not to act, so there is "
+                                                    "nothing to find")
         parsed = ParsedCommand(command, action=action, action_verb=" ".join(verb_words))
         body = tokens[object_start:]
         if self._own_part(body):  # "turn your camera towards X": X is the object
             body = self._after_own_part(parsed, body, verb_words)
         body = _embedded_where(body)
-        body, rest = self._split_second(body)
+        span = self._tokens_of(doc, body)
+        body, rest = self._split_second(body, [t.tag_ for t in span] if span else None)
         body = self._strip_adverbs(body, doc, object_start, verb_start)
         body, particle = self._strip_particle(body, verb_words, doc, object_start, verb_start)
         if particle:
@@ -390,10 +412,17 @@ class CommandParser:
             # a particle after the object closes it ("put X down"); "go to X" has its goal already
             body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start], doc,
                                                         object_start)
-            if destination and body[-1:] == ["down"] and len(body) > 1:  # "set X down behind the bowl"
-                body, particle = body[:-1], "down"
+            if destination and len(body) > 1 and body[-1] in _PARTICLES - {"in", "on", "back"} and (
+                    f"{verb_words[0]} {body[-1]}" in ACTION_OF or body[-1] in ("down", "off", "out", "away")
+                    or (doc is not None and doc[object_start + len(body) - 1].dep_ == "prt")):
+                body, particle = body[:-1], body[-1]  # "set X down behind the bowl", "drop X off at D"
                 parsed.action_verb = f"{parsed.action_verb} {particle}"
                 parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        if not destination and len(body) > 3 and body[-3] in _PARTICLES and body[-2] == "to" \
+                and body[-1] in _RECIPIENTS:
+            parsed.action_verb = f"{parsed.action_verb} {body[-3]}"  # "point X out to me": to whom, not where
+            parsed.action = self._action_of(parsed.action_verb.split())
+            body = body[:-3]
         if rest:
             second_destination, rest = self._destination_from_second(parsed, rest)
             destination = destination or second_destination
@@ -415,14 +444,19 @@ class CommandParser:
         return doc
 
     # ------------------------------------------------------------------ step 1: cleaning
-    def _clean(self, tokens: list[str]) -> tuple[list[str], bool]:
-        """Drop fillers, stutters and politeness; report whether politeness marked a request."""
-        marked = any(t in POLITE_ANYWHERE for t in tokens)
+    def _clean(self, tokens: list[str]) -> tuple[list[str], int]:
+        """Drop fillers, stutters and politeness; report how strongly the edges marked a request:
+        2 for politeness or a modal frame ("please", "could you": a verb must follow), 1 for a
+        wake word alone ("robot, X" may still be a bare expression), 0 for nothing."""
+        polite = any(t in POLITE_ANYWHERE for t in tokens)
         tokens = [t for t in tokens if t not in _SAFE_FILLERS and t not in POLITE_ANYWHERE]
         tokens = [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]  # ASR stutter
         tokens = self._destutter_pairs(tokens)
         stripped = self._strip_edges(tokens)
-        return stripped, marked or len(stripped) < len(tokens)
+        if polite or len(self._strip_edges([t for t in tokens if t not in self._wake_words])) < len(
+                [t for t in tokens if t not in self._wake_words]):
+            return stripped, 2
+        return stripped, int(len(stripped) < len(tokens))
 
     @staticmethod
     def _destutter_pairs(tokens: list[str]) -> list[str]:
@@ -459,7 +493,9 @@ class CommandParser:
             return "negated", f"negated: '{phrase}' asks not to act, so there is nothing to find"
         if any(_starts(tokens, prefix) and len(tokens) > len(prefix) for prefix, _ in _FRAMES):
             return None  # "i'm looking for the cup", "is there a cup": an indirect request
-        for text in (phrase, core):
+        if asks_to_stop(tokens, COMPOUND_NOUNS):
+            return "stop", f"stop: '{phrase}' asks to stop, not about an object"
+        for text in dict.fromkeys((phrase, core, " ".join(without_time_tail(tokens)))):
             if text in STOP_STARTS or text.startswith(tuple(s + " " for s in STOP_STARTS)):
                 return "stop", f"stop: '{text}' asks to stop, not about an object"
             if text in NON_REFERRING:
@@ -488,7 +524,7 @@ class CommandParser:
         return ParsedCommand(command, has_referent=False, reason=reason, refusal=code)
 
     # ------------------------------------------------------------------ step 3: the request
-    def _find_request(self, tokens: list[str], doc, marked: bool):
+    def _find_request(self, tokens: list[str], doc, marked: int):
         """(verb_start, verb_end, action, verb words, object start) or None for a bare phrase."""
         start, framed, frame = self._skip_frames(tokens)
         if frame:
@@ -504,15 +540,20 @@ class CommandParser:
         found = scan(tokens, doc, start, lambda i, f: self._can_be_verb(tokens, doc, i, f or framed or chained))
         if found.verb > start:
             start, chained = found.verb, True
+        light = self._light_frame(tokens, start)
+        if light is not None:  # "take a quick look at X", "have a peek at X"
+            noun, object_start = light
+            verb_words = [noun, tokens[object_start - 1]]
+            return start, object_start, self._action_of(verb_words), verb_words, object_start
         extra = next((f for f in self._extra_forms if _starts(tokens[start:], f) and len(tokens) > start + len(f)),
                      None)
         if extra:
             end = start + len(extra)
             return start, end, self.extra_actions[" ".join(extra)], list(extra), end
-        marked = framed or chained or marked
+        polite, marked = marked, bool(framed or chained or marked)
         gerund = marked and doc is not None and doc[start].tag_ == "VBG" and _base_form(tokens[start]) in ACTION_OF
         if not (self._is_verb(tokens, doc, start) or gerund  # "(would you mind) picking up the cup"
-                or self._can_be_verb(tokens, doc, start, marked)):
+                or self._can_be_verb(tokens, doc, start, framed or chained or polite >= 2)):
             return None
         verb_end = start + 1
         verb_words = [tokens[start]]
@@ -525,6 +566,11 @@ class CommandParser:
         if object_start + 1 < len(tokens) and tokens[object_start] in _VERB_PREPOSITIONS and not recipient:
             verb_words.append(tokens[object_start])  # "look at", "go to", "search for"
             object_start += 1
+            if object_start + 1 < len(tokens) and verb_words[-1] in ("over", "back", "up", "down", "out") \
+                    and tokens[object_start] in ("to", "towards", "toward", "into", "onto", "of"):
+                verb_words.append(tokens[object_start])  # "head over to", "come back to"
+                object_start += 1
+                marked = True
         if object_start >= len(tokens):
             if not marked and (tokens[start] not in ACTION_OF or tokens[start] in NOUN_LIKE_VERBS):
                 return None  # a one-word object ("tray"), not a verb without an object
@@ -537,6 +583,18 @@ class CommandParser:
         if recipient and action == "pick up":
             action = "hand over"  # "fetch me X", "get me X", "grab us X": brought to someone
         return start, verb_end, action, verb_words, object_start
+
+    def _light_frame(self, tokens: list[str], start: int) -> tuple[str, int] | None:
+        """'take a (quick) look at', 'have a (closer) peek at': a light verb whose noun is the action."""
+        if tokens[start] not in ("take", "have", "give", "get") or tokens[start + 1: start + 2] not in (["a"], ["an"]):
+            return None
+        k = start + 2
+        while k < len(tokens) and tokens[k] in _LIGHT_MODIFIERS | {"closer", "better", "good", "proper", "close"}:
+            k += 1
+        if k + 2 < len(tokens) and (tokens[k] in self._verbs or tokens[k] in ACTION_OF) \
+                and tokens[k + 1] in _VERB_PREPOSITIONS:
+            return tokens[k], k + 2
+        return None
 
     def _skip_frames(self, tokens: list[str]) -> tuple[int, bool, tuple[str, bool] | None]:
         """Indirect requests: 'i need X', 'can i have X', 'where is X', 'do you see X', 'is there X'.
@@ -606,6 +664,12 @@ class CommandParser:
         tag = doc[index].tag_
         if tag == "VB" or (tag == "VBP" and (index == 0 or framed)):
             return True
+        if framed and word in self._verbs and word not in POSITION_WORDS and word not in NOUN_LIKE_VERBS \
+                and tag not in ("NNS", "VBD", "VBZ", "VBN", "DT", "IN", "PRP", "PRP$", "CD", "CC", "TO"):
+            return True  # after "could you", "please", "to": a verb must come, whatever the tagger guessed
+        if only_a_verb(word, self._verbs, self._nouns, self._adjectives) and index + 1 < len(tokens) \
+                and word not in POSITION_WORDS:
+            return True  # "locate X", "examine X": a word the lexicon knows only as a verb opens no noun phrase
         if tag == "VBG" and framed:
             return doc[index].lemma_ in self._verbs
         mover = word in PLACE_VERBS | CARRY_VERBS | MOVE_VERBS  # the tagger's guess at the start matters less
@@ -706,7 +770,8 @@ class CommandParser:
                     break
             last = offset + len(body) - 1
             if not changed and doc is not None and len(body) > 1 and doc[last].tag_ in ("RB", "RBR") \
-                    and doc[last].head.i == verb_index and body[-1].endswith("ly") and body[-1] != "only":
+                    and doc[last].head.i == verb_index and body[-1].endswith("ly") and body[-1] != "only" \
+                    and not any(t.tag_ in ("VBG", "VBN", "VBD") for t in doc[offset:last]):
                 body, changed = body[:-1], True  # "examine X closely": the parse attaches it to the verb
         return body
 
@@ -721,7 +786,9 @@ class CommandParser:
         part = body[1] if body[0] == "your" else "yourself"
         rest = body[3:] if body[0] == "your" else body[2:]
         parsed.action_verb = f"{' '.join(verb_words)} {' '.join(body[: len(body) - len(rest)])}"
-        if part in _VIEW_PARTS:
+        if part in _WAY_PARTS:
+            parsed.action = "go to"
+        elif part in _VIEW_PARTS:
             parsed.action = "look at"
         elif part in _POINTER_PARTS:
             parsed.action = "point at"
@@ -755,12 +822,12 @@ class CommandParser:
         return body, [], lemma
 
     @staticmethod
-    def _split_second(body: list[str]) -> tuple[list[str], list[str]]:
+    def _split_second(body: list[str], tags: list[str] | None = None) -> tuple[list[str], list[str]]:
         """'the cup and the ball', 'X and Y' (Y a full phrase), 'X then Y', 'X can you give it to me':
         the first object only; 'the salt and pepper shakers' is one object."""
         if body[:1] == ["both"] and "and" in body[2:]:
-            body = body[1:]
-            cut = next((i for i in range(len(body) - 1, 0, -1) if body[i] == "and" and not _tight_and(body, i)),
+            body, tags = body[1:], tags[1:] if tags else None
+            cut = next((i for i in range(len(body) - 1, 0, -1) if body[i] == "and" and not _tight_and(body, i, tags)),
                        None)
             if cut is None:
                 cut = max(i for i in range(1, len(body)) if body[i] == "and")
@@ -773,7 +840,8 @@ class CommandParser:
                 return body[:i], body[i:]  # "X, can you give it to me"
             if word in ("where", "what") and following in ("is", "are", "s") and body[i + 2:] in (["it"], ["they"]):
                 return body[:i], body[i:]  # "i can't see X, where is it"
-            if word == "plus" or (word in ("along", "together") and following == "with"):
+            if word == "plus" or (word in ("along", "together") and following == "with") \
+                    or (word == "followed" and following == "by"):
                 return body[:i], body[i:]  # never inside one object's name
             if word not in _SECOND_OBJECT or not following:
                 continue
@@ -785,7 +853,7 @@ class CommandParser:
                 continue
             if word in ("and", "plus", "also"):
                 if following not in _OBJECT_STARTS | _SECOND_STARTS and following not in ACTION_OF \
-                        and _tight_and(body, i):
+                        and _tight_and(body, i, tags):
                     continue
             elif word in ("after", "afterwards") and body[i - 1] != "and" and following not in \
                     _OBJECT_STARTS | set(ACTION_OF) | {"put", "it", "that"}:
@@ -843,6 +911,9 @@ class CommandParser:
             return body[: best - 1], body[best:]  # "hand X over to me": the verb's particle
         if best > 1 and body[best - 1] in _GOAL_MODIFIERS:
             best -= 1  # "back in the box", "over to the table", "closer to the bowl"
+            degree = next((d for d in _DEGREES if best > len(d) and tuple(body[best - len(d): best]) == d), ())
+            if degree:  # "a bit closer to the bowl": how far, said of the motion
+                return body[: best - len(degree)], body[best:]
         return body[:best], body[best:]
 
     @staticmethod
@@ -892,7 +963,12 @@ class CommandParser:
             parsed.reason = f"no_object: '{expression}' does not describe which object"
             return parsed
         words = self._tokens_of(doc, tokens)
-        if words is not None and not any(_is_object_word(t) for t in words):
+        if bare and words is not None and len(words) == 1 and (
+                words[0].tag_ == "UH" or only_a_verb(tokens[0], self._verbs, self._nouns, self._adjectives)):
+            parsed.has_referent, parsed.refusal = False, "not_a_request"
+            parsed.reason = f"not_a_request: '{expression}' names no object"
+            return parsed
+        if words is not None and names_nothing(words, bare):
             parsed.has_referent = False
             parsed.refusal = "no_object"
             parsed.reason = f"no_object: no object words in '{expression}'"
@@ -933,8 +1009,36 @@ class CommandParser:
 
 
 _DESTINATION_WORDS = {w for p in _DESTINATION_PREPS for w in p}
+_LOCATIONS = {"left", "right", "top", "bottom", "front", "back", "middle", "center", "centre", "upper", "lower", "rear",
+              "side"}
 _BOUNDARIES = {"the", "a", "an", "his", "her", "their", "its", "my", "your", "our", "of", "with", "in", "on", "to",
                "at", "by", "near", "under", "behind", "from", "for", "and", "this", "that", "these", "those"}
+
+
+_WHERE_AUXILIARIES = {"did", "does", "do", "has", "have", "was", "were", "is", "are", "s", "could", "would", "can",
+                      "might"}
+_WHERE_TAILS = {"go", "went", "gone", "get", "got", "end up", "ended up", "disappear", "disappeared", "be", "sit",
+                "hide", "hiding", "land", "landed", "move", "moved", "roll", "rolled", "get to", "got to", "put",
+                "left", "leave", "at", "now", "kept", "stored"}
+_PRESENCE_TAILS = {"anywhere", "around", "here", "there", "nearby", "visible", "in view", "in sight", "anywhere around",
+                   "around here", "over there", "out there", "in the picture", "in the image", "on the table",
+                   "anywhere nearby", "in front of you", "somewhere", "somewhere around", "anywhere here"}
+
+
+def _existence_question(tokens: list[str], doc) -> tuple[str, list[str]] | None:
+    """'where did X go', 'where has X gone', 'is X anywhere around', 'are X visible': questions
+    whose answer is where an object is; the object is between the question words."""
+    if len(tokens) >= 4 and tokens[0] == "where" and tokens[1] in _WHERE_AUXILIARIES - {"is", "are", "s"}:
+        body = tokens[2:]
+        for size in (2, 1):
+            if len(body) > size and " ".join(body[-size:]) in _WHERE_TAILS:
+                return "where is", body[:-size]
+        return None
+    if len(tokens) >= 3 and tokens[0] in ("is", "are") and tokens[1] not in ("there", "it", "you", "that", "this"):
+        for size in (3, 2, 1):
+            if len(tokens) > size + 1 and " ".join(tokens[-size:]) in _PRESENCE_TAILS:
+                return "is there", tokens[1:-size]
+    return None
 
 
 def _embedded_where(body: list[str]) -> list[str]:
@@ -944,26 +1048,36 @@ def _embedded_where(body: list[str]) -> list[str]:
     return body
 
 
-def _tight_and(body: list[str], i: int) -> bool:
+def _tight_and(body: list[str], i: int, tags: list[str] | None = None) -> bool:
     """Whether 'and' joins words inside one object ('salt and pepper shakers', 'with snacks and
     drinks', 'his hands and knees', 'to right and front of') rather than two objects ('the pie and
-    sub on left', 'left guy and shirt with flames'): one word on its left since the phrase began,
-    and on its right one word (inside a prepositional or possessive phrase) or two with a shared head."""
+    sub on left', 'left guy and shirt with flames', 'table with food and white bear').
+
+    The words on each side must be alike: one word on the left since the phrase began, and on
+    the right one word (inside a prepositional or possessive phrase, perhaps followed by a goal
+    with its own determiner) or two with a shared head; a pronoun, a location word or a modifier
+    facing a plain noun starts a second object."""
     start = i - 1
     while start > 0 and body[start - 1] not in _BOUNDARIES:
         start -= 1
     right = body[i + 1:]
     if right[:1] and right[0] in ("anything", "everything", "something", "whatever", "stuff"):
         return True  # "table and anything on it": a pronoun names no second object
-    if i - start > 1 or not right or right[0] in _OBJECT_STARTS:
+    if i - start > 1 or not right or right[0] in _OBJECT_STARTS or body[i - 1] in _RECIPIENTS | {"it", "you"}:
         return not right
-    if body[i - 1] in POSITION_WORDS:
-        return right[0] in POSITION_WORDS  # "right and front of" but not "on left and grapefruit slices"
-    inside = start > 0 and body[start - 1] not in ("the", "a", "an", "this", "that", "these", "those")
-    ends = _BOUNDARIES | _DESTINATION_WORDS | _CLAUSE_MODALS | {"where", "what", "plus", "then", "please"}
-    if len(right) == 1 or right[1] in ends:
-        return inside  # "with snacks and drinks", "his hands and knees"
-    if len(right) == 2 or right[2] in ends:
+    left_word, first = body[i - 1], right[0]
+    after_determiner = start > 0 and body[start - 1] in ("the", "a", "an", "this", "that", "these", "those")
+    if left_word in _LOCATIONS or first in _LOCATIONS:
+        return left_word in _LOCATIONS and first in _LOCATIONS and not after_determiner  # "to right and front of"
+    if tags is not None and tags[i + 1].startswith("JJ") != tags[i - 1].startswith("JJ"):
+        return False  # "food and white bear": a modifier facing a plain noun
+    inside = start > 0 and not after_determiner
+    clause_ends = _CLAUSE_MODALS | {"where", "what", "plus", "then", "please", "as", "and", "also"}
+    if len(right) == 1 or right[1] in clause_ends or (len(right) == 2 and right[1] in _PARTICLES):
+        return inside  # "with snacks and drinks", "his hands and knees (up)"
+    if right[1] in _BOUNDARIES | _DESTINATION_WORDS:
+        return inside and right[2:3] != [] and right[2] in _OBJECT_STARTS  # "snacks and drinks in the bowl"
+    if len(right) == 2 or right[2] in _BOUNDARIES | _DESTINATION_WORDS | clause_ends:
         return not right[1].endswith("ing") and right[1] not in POSITION_WORDS  # "salt and pepper shakers"
     return False
 

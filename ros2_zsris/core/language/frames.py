@@ -45,9 +45,9 @@ def scan(tokens: list[str], doc, start: int, is_verb) -> FrameScan:
 
     ``is_verb(index, framed)`` says whether the word at ``index`` can be a verb there."""
     i, framed = start, False
-    while i < len(tokens) - 1:
+    while i < len(tokens):
         word = tokens[i]
-        if _is_frame_word(tokens, doc, i):
+        if i + 1 < len(tokens) and _is_frame_word(tokens, doc, i, is_verb):
             i, framed = i + 1, framed or word not in ("now", "then", "so", "also")
             continue
         if not is_verb(i, framed):
@@ -59,20 +59,20 @@ def scan(tokens: list[str], doc, start: int, is_verb) -> FrameScan:
     return FrameScan(-1, framed)
 
 
-def _is_frame_word(tokens: list[str], doc, i: int) -> bool:
+def _is_frame_word(tokens: list[str], doc, i: int, is_verb) -> bool:
     """Closed-class words a frame is made of; "it" only before a clause or an auxiliary."""
     word, following = tokens[i], tokens[i + 1]
     if word in SUBJECTS or word in MODALS or word in CONTRACTED or word in COMPLEMENTISERS:
         return word != "that" or following in SUBJECTS | {"it"}
     if word in AUXILIARIES:  # "do you see", "i was wondering", "i'm hoping"
         return following in SUBJECTS | {"it"} or _tag(doc, i + 1) in ("VBG", "VBN")
-    if word == "to" or (_tag(doc, i) == "JJ" and following in ("to", "enough", "as")):
+    if word == "to" or (_tag(doc, i) == "JJ" and following in ("to", "enough", "as") and not is_verb(i, False)):
         return word != "to" or _tag(doc, i + 1) == "VB" or following in ("just", "please", "go")  # "are you able to"
     if word == "it":
         return following in COMPLEMENTISERS | MODALS | AUXILIARIES | {"'s", "s", "be"}
     if word in FRAME_ADVERBS:
         return True  # "could you just", "could you like take X" (a filler)
-    return doc is not None and doc[i].tag_ == "UH"
+    return doc is not None and doc[i].tag_ == "UH" and not is_verb(i, True)  # "snag" is often tagged UH
 
 
 def _after_frame_verb(tokens: list[str], doc, i: int, is_verb) -> int | None:

@@ -26,10 +26,20 @@ POSITION_WORDS = frozenset({
 
 def wordnet_verbs(nlp) -> frozenset[str]:
     """Base forms the pipeline's lemmatizer knows as verbs; empty when it has no such table."""
+    return wordnet_index(nlp, "verb")
+
+
+def wordnet_index(nlp, pos: str) -> frozenset[str]:
+    """Base forms the pipeline's lemmatizer lists for ``pos`` ("verb", "noun", "adj", "adv")."""
     if nlp is None or "lemmatizer" not in getattr(nlp, "pipe_names", ()):
         return frozenset()
     lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
     if lookups is None or not lookups.has_table("lemma_index"):
         return frozenset()
     table = lookups.get_table("lemma_index")
-    return frozenset(table["verb"]) if "verb" in table else frozenset()
+    return frozenset(table[pos]) if pos in table else frozenset()
+
+
+def only_a_verb(word: str, verbs: frozenset[str], nouns: frozenset[str], adjectives: frozenset[str]) -> bool:
+    """'calibrate', 'undo', 'reboot': a verb the lexicon knows as nothing else, so never an object's name."""
+    return word in verbs and word not in nouns and word not in adjectives
