@@ -73,10 +73,15 @@ def asks_to_stop(tokens: list[str], compound_nouns: set[str]) -> bool:
     return tokens[0] in HOLD_VERBS and len(tokens) > 1 and tokens[1] in ("on", "up", "it", "tight", "still")
 
 
+_PLACES = frozenset({"left", "right", "top", "bottom", "front", "back", "middle", "center", "centre", "upper", "lower",
+                     "rear", "far", "near", "up", "down", "side", "closest", "nearest", "farthest", "furthest"})
 # evaluations open expressions too ("cool guy with sunglasses", "nice car"): not enough alone
-_EVALUATIVE = frozenset({"great", "awesome", "brilliant", "excellent", "perfect", "nice", "cool", "amazing",
-                         "fantastic", "splendid", "lovely", "sweet", "fine", "sure", "welcome", "morning", "evening",
-                         "afternoon", "night", "i", "you", "we", "no", "well", "oh", "ah", "hmm", "let's", "lets"})
+_EVALUATIVE = frozenset({
+    "great", "awesome", "brilliant", "excellent", "perfect", "nice", "cool", "amazing", "fantastic", "splendid",
+    "lovely", "sweet", "fine", "sure", "welcome", "good", "bad", "wonderful", "easy", "fast", "slow", "ready", "done",
+    "true", "wrong", "correct", "morning", "evening", "afternoon", "night", "i", "you", "we", "no", "well", "oh",
+    "ah", "hmm", "let's", "lets",
+})
 
 
 def opens_with_discourse(tokens: list[str]) -> bool:
@@ -100,16 +105,24 @@ def names_nothing(tokens, bare: bool) -> bool:
 
     For a bare phrase (no request verb) only a phrase that is all function words, verbs and
     discourse words counts, so a one-word RefCOCO expression the tagger reads as a verb stays."""
+    if bare and len(tokens) == 1:  # "surfboard" tagged as a verb, "can": one word is the whole description,
+        token = tokens[0]  # unless it is "not", "easy" or "great"
+        return (token.pos_ in ("PART", "INTJ") or (token.pos_ == "ADV" and token.is_stop)) \
+            and token.text not in _PLACES or token.text in _EVALUATIVE
     for token in tokens:
         word = token.text
         if word in TIME_WORDS or word in ABSTRACT_NOUNS:
             continue
         if token.pos_ in ("PRON", "DET", "ADP", "AUX", "CCONJ", "SCONJ", "PART", "INTJ", "PUNCT"):
             continue
+        if token.pos_ == "ADV" and (token.is_stop or word.endswith("ly")) and word not in _PLACES:
+            continue  # "not so fast", "easy there": manner and degree, never a thing
+        if word in _EVALUATIVE and token.pos_ in ("ADJ", "INTJ", "ADV"):
+            continue  # "sounds good", "that was great"
         if token.is_stop and token.pos_ not in ("NOUN", "PROPN", "NUM", "ADJ"):
             continue
-        if token.pos_ == "VERB" and (not bare or token.tag_ != "VB" or len(tokens) > 1):
-            continue
+        if token.pos_ == "VERB" and (bare or token.tag_ != "VB"):
+            continue  # "you going", "i confused you"; a VB may be a noun the tagger missed ("refrig")
         if bare and word in DISCOURSE_WORDS:
             continue
         return False
