@@ -5,7 +5,9 @@
 
 Reports: expression equal to the bare expression (token-equal), target phrase equal to
 the bare expression's, destination text exact, second objects not answered, no_referent
-accuracy, bare expressions left unchanged, and the parse time per command.
+accuracy, bare expressions left unchanged (same words, no action, still a referent), the
+normalised action where the set names one (any action string: "follow", "other" included),
+the parse time per command, and with --per-template the share of each template.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def evaluate(nlp, samples, cases=None) -> dict:
             counts["multi"] += 1
             counts["multi_ok"] += equal and bool(parsed.unanswered)
     unchanged = [e for e in expressions if normalise(parser.parse(e).expression) == normalise(e)
-                 and not parser.parse(e).action]
+                 and not parser.parse(e).action and parser.parse(e).has_referent]
     failures += [f"bare {e!r} changed" for e in expressions if e not in unchanged]
     return {
         "expressions": len(expressions),
@@ -119,6 +121,7 @@ def report_lines(report: dict, title: str, command: str) -> list[str]:
         "|---|---|",
         f"| extracted expression token-equal to the bare expression | {report['expression_equal']:.1%} |",
         f"| target phrase equal to the bare expression's | {report['phrase_equal']:.1%} |",
+        f"| referring commands that kept a referent | {report['referent_found']:.1%} |",
         f"| destination text exact (commands with a destination) | {report['destination_exact']:.1%} |",
         f"| destination text and named object exact | {report['destination_object_exact']:.1%} |",
         *([f"| normalised action as the set expects | {report['action_equal']:.1%} |"]
@@ -137,6 +140,33 @@ def report_lines(report: dict, title: str, command: str) -> list[str]:
     ]
 
 
+def per_template_lines(nlp, cases, samples) -> list[str]:
+    """Share of commands per template that are fully right (expression, and the template's action,
+    destination or unanswered second object), lowest first; non-referring commands that got a referent."""
+    from collections import defaultdict
+
+    from ros2_zsris.core.language.command import CommandParser, normalise
+    from ros2_zsris.datasets.command_forms import build_cases
+
+    parser = CommandParser(nlp, cache_size=0)
+    cases = build_cases(_expressions(samples)) if cases is None else cases
+    right, total, missed = defaultdict(int), defaultdict(int), []
+    for case in cases:
+        parsed = parser.parse(case.command)
+        if not case.bare:
+            missed += [case.command] if parsed.has_referent else []
+            continue
+        ok = normalise(parsed.expression) == normalise(case.bare) and (not case.action or parsed.action == case.action)
+        ok = ok and (not case.destination or normalise(parsed.destination) == normalise(case.destination))
+        ok = ok and (not case.multi or bool(parsed.unanswered))
+        total[case.form] += 1
+        right[case.form] += ok
+    rows = sorted(total, key=lambda form: right[form] / total[form])
+    return ["share per template (expression, and action/destination/second object where the template has one):",
+            "", "```", *[f"{100 * right[f] / total[f]:5.1f}%  {f}" for f in rows], "```", "",
+            f"non-referring commands answered with a referent: {missed}"]
+
+
 def main() -> int:
     from ros2_zsris.core.language.text import load_spacy
     from ros2_zsris.datasets.command_forms import load_heldout
@@ -145,6 +175,7 @@ def main() -> int:
     args = argparse.ArgumentParser()
     args.add_argument("--write", action="store_true", help="write bench/COMMANDS.md (dev) or append held-out")
     args.add_argument("--heldout", type=Path, help="a held-out template file (JSON) instead of the development set")
+    args.add_argument("--per-template", action="store_true", help="also the share of each template, lowest first")
     options = args.parse_args()
     nlp = load_spacy("auto")
     samples = load_refs_jsonl(DATA)
@@ -159,6 +190,8 @@ def main() -> int:
         title = f"### development set, refcoco_val56 expressions ({model})"
         command = ".venv/bin/python bench/eval_commands.py"
     text = "\n".join(report_lines(report, title, command))
+    if options.per_template:
+        text += "\n\n" + "\n".join(per_template_lines(nlp, cases if options.heldout else None, samples))
     print(text)
     if options.write:
         target = REPO / "bench" / ("COMMANDS_HELDOUT.md" if options.heldout else "COMMANDS_DEV.md")

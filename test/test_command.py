@@ -293,3 +293,79 @@ def test_it_alone_is_the_previous_answer_when_there_is_one(vit_engine, vit_book_
     assert moved.destination == "to the left" and moved.destination_status == "text"
     alone = vit_engine.query(vit_book_features, "pick it up")
     assert alone.status is Status.NO_REFERENT and alone.message.startswith("no_object")
+
+
+@pytest.mark.parametrize("command, action, verb, expression", [
+    # frames nobody listed: the request verb is found past any frame made of closed-class words
+    ("i was wondering whether you could collect the man texting", "pick up", "collect", "the man texting"),
+    ("would you be so kind as to pick up the left guy", "pick up", "pick up", "the left guy"),
+    ("i'd love it if you could hand me the remote", "hand over", "hand", "the remote"),
+    ("would it be possible for you to fetch the green table", "pick up", "fetch", "the green table"),
+    ("do you think you might grab the pink sweater", "pick up", "grab", "the pink sweater"),
+    ("are you able to lift the tray", "pick up", "lift", "the tray"),
+    ("could you like take the bread on left", "pick up", "take", "the bread on left"),
+    # any verb: a lexicon verb after a frame or before a determiner, whatever the tagger guessed
+    ("snag the cup real quick", "pick up", "snag", "the cup"),
+    ("tap the bottle", "other", "tap", "the bottle"),
+    ("could you spin the white bear around", "other", "spin around", "the white bear"),
+    ("examine the man holding skateboard vertically", "look at", "examine", "the man holding skateboard vertically"),
+    # light verbs and the robot's own parts
+    ("give the cup a quick clean", "other", "give clean", "the cup"),
+    ("take a quick look at the cake", "look at", "look at", "the cake"),
+    ("turn your camera towards the man on knees", "look at", "turn your camera towards", "the man on knees"),
+    # a second clause about the same object gives the last action
+    ("go and get the remote and bring it to me", "hand over", "bring", "the remote"),
+    ("where did the remote go", "find", "where is", "the remote"),
+])
+def test_requests_are_read_from_their_structure(parser, command, action, verb, expression):
+    parsed = parser.parse(command)
+    assert parsed.has_referent, parsed.reason
+    assert (parsed.action, parsed.action_verb, parsed.expression) == (action, verb, expression)
+
+
+@pytest.mark.parametrize("command, expression, destination", [
+    ("set the cup down behind the bowl", "the cup", "behind the bowl"),
+    ("take the cup over to the basket", "the cup", "over to the basket"),
+    ("put the cup in the box on the left", "the cup", "in the box on the left"),  # the destination's relation
+    ("stick man texting beside the blue bowl", "man texting", "beside the blue bowl"),  # a verb the tagger missed
+    ("i'd like the cup placed inside the basket", "the cup", "inside the basket"),
+    ("move the cup a bit closer to the bowl", "the cup", "closer to the bowl"),
+    ("i need the red cup, can you give it to me", "the red cup", "to me"),
+    ("put woman with tattoos on her left forearm down", "woman with tattoos on her left forearm", ""),
+])
+def test_destinations_after_particles_modifiers_and_clauses(parser, command, expression, destination):
+    parsed = parser.parse(command)
+    assert (parsed.expression, parsed.destination) == (expression, destination)
+
+
+@pytest.mark.parametrize("command, expression, unanswered", [
+    ("grab left guy and shirt with flames on it", "left guy", "and shirt with flames on it"),
+    ("grab table with food and white bear", "table with food", "and white bear"),
+    ("could you bring me both the remote and the tray", "the remote", "and the tray"),
+    ("fetch the cup then the ball", "the cup", "then the ball"),
+    ("grab table covered with snacks and drinks", "table covered with snacks and drinks", ""),
+    ("pick up the guy on his hands and knees", "the guy on his hands and knees", ""),
+    ("grab the spotted sheet to right and front of the tray", "the spotted sheet to right and front of the tray", ""),
+])
+def test_and_joins_two_objects_only_when_both_sides_name_one(parser, command, expression, unanswered):
+    parsed = parser.parse(command)
+    assert (parsed.expression, parsed.unanswered) == (expression, unanswered)
+
+
+@pytest.mark.parametrize("command, code", [
+    ("emergency stop", "stop"), ("stop right there", "stop"), ("hang on a sec", "stop"),
+    ("that's enough for now", "not_a_request"), ("cheers, mate", "not_a_request"),
+    ("bye for now", "not_a_request"), ("sorry, my mistake", "no_object"), ("see you later", "not_a_request"),
+    ("you should not grab the cup", "negated"), ("leave the blue ball alone", "negated"),
+    ("i apologise, i confused you", "no_object"), ("calibrate", "not_a_request"),
+])
+def test_refusals_from_structure(parser, command, code):
+    parsed = parser.parse(command)
+    assert not parsed.has_referent and parsed.refusal == code, (parsed.expression, parsed.reason)
+
+
+def test_bare_refcoco_expressions_stay_bare_referents(parser, refcoco_samples):
+    expressions = [s.expression for s in refcoco_samples] + [o for s in refcoco_samples for o in s.other_sentences]
+    changed = [e for e in expressions if (parser.parse(e).expression, parser.parse(e).action,
+                                          parser.parse(e).has_referent) != (e, "", True)]
+    assert len(expressions) >= 100 and changed == []

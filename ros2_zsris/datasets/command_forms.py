@@ -84,6 +84,51 @@ MULTI_OBJECT_FORMS = (
     ("pick up {x} and the ball", "and the ball"),
     ("grab {x} and then the cup", "and then the cup"),
 )
+# Issue 12, second round: wordings written while making the parser read frames and refusals from
+# structure (development data, like every form above): (form, normalised action).
+FRAME_FORMS = (
+    ("hey can you grab {x} for me real quick", "pick up"),
+    ("I'd appreciate it if you could pick up {x}", "pick up"),
+    ("do you think you could fetch {x}?", "pick up"),
+    ("would it be possible for you to collect {x}", "pick up"),
+    ("I was hoping you might grab {x}", "pick up"),
+    ("are you able to lift {x}?", "pick up"),
+    ("scoop up {x} please", "pick up"),
+    ("please go ahead and retrieve {x}", "pick up"),
+    ("mind handing me {x}?", "hand over"),
+    ("can you get me {x} please", "hand over"),
+    ("I'd like you to bring me {x}", "hand over"),
+    ("help me find {x}", "find"),
+    ("I can't see {x}, where is it?", "find"),
+    ("have a look at {x}", "look at"),
+    ("examine {x} closely", "look at"),
+    ("point your camera at {x}", "look at"),
+    ("show me where {x} is", "point at"),
+    ("drive over to {x}", "go to"),
+    ("would you mind giving {x} a wipe", "other"),
+    ("please rinse {x} off", "other"),
+    ("shake {x} gently", "other"),
+    ("nudge {x} a little", "move"),
+)
+FRAME_DESTINATION_FORMS = (
+    ("could you shove {x} behind the bowl", "behind the bowl", "the bowl"),
+    ("carry {x} over to the tray", "over to the tray", "the tray"),
+    ("I want {x} moved next to the lamp", "next to the lamp", "the lamp"),
+    ("grab {x} and drop it into the box", "into the box", "the box"),
+    ("slip {x} underneath the plate", "underneath the plate", "the plate"),
+    ("hand {x} over to me", "to me", ""),
+    ("bring {x} back here", "back here", ""),
+    ("move {x} a bit closer to the bowl", "closer to the bowl", "the bowl"),
+)
+FRAME_MULTI_FORMS = ("get {x} plus the cup", "fetch both {x} and the ball", "bring me {x} along with the plate")
+FRAME_NON_REFERRING = (
+    "stop right there", "hang on a sec", "wait a moment please", "that's all for today", "nope", "good robot",
+    "awesome, thanks", "my apologies", "how's it going", "where are you going", "what do you see",
+    "I'm going to make coffee", "have a nice day", "goodnight robot", "halt immediately", "don't move",
+    "never mind the cup", "forget the red ball", "please don't grab the bottle", "just relax", "that was great",
+    "see you later", "not so fast", "sounds good", "I changed my mind", "you should not touch the box",
+    "leave the cup alone",
+)
 _NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
             "eight": "8", "nine": "9", "ten": "10"}
 
@@ -116,9 +161,15 @@ def build_cases(expressions: list[str]) -> list[CommandCase]:
             cases.append(CommandCase(form.format(x=bare), bare, form, destination, target))
         for form, _ in MULTI_OBJECT_FORMS:
             cases.append(CommandCase(form.format(x=bare), bare, form, multi=True))
+        for form, action in FRAME_FORMS:
+            cases.append(CommandCase(form.format(x=bare), bare, form, action=action))
+        for form, destination, target in FRAME_DESTINATION_FORMS:
+            cases.append(CommandCase(form.format(x=bare), bare, form, destination, target))
+        for form in FRAME_MULTI_FORMS:
+            cases.append(CommandCase(form.format(x=bare), bare, form, multi=True))
         if digits_for_number_words(bare) != bare:
             cases.append(CommandCase(f"pick up {digits_for_number_words(bare)}", bare, "pick up {x} (digits)"))
-    cases.extend(CommandCase(command, "", "non-referring") for command in NON_REFERRING_COMMANDS)
+    cases.extend(CommandCase(command, "", "non-referring") for command in NON_REFERRING_COMMANDS + FRAME_NON_REFERRING)
     return cases
 
 
@@ -130,8 +181,9 @@ HELDOUT_DESTINATIONS = ("the blue bowl", "the basket", "the yellow cube", "the b
 def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
     """Cases from an independently written template file (JSON).
 
-    Keys: ``requests`` ({"template", "action"}), ``destinations`` ({"template", "destination"}),
-    ``non_referring`` (commands), ``multi_object`` (templates). Placeholders: {X} the
+    Keys: ``requests`` ({"template", "action"}: any action string, "follow" and "other" too),
+    ``destinations`` ({"template", "destination"}), ``non_referring`` (commands, or {"command"}),
+    ``multi_object`` (templates); other keys are ignored. Placeholders: {X} the
     expression, {D} a destination object, {Y} a second object. Every template is wrapped
     around every expression, like the development forms.
     """
@@ -145,7 +197,8 @@ def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
         second = unique[(n + 1) % len(unique)]
         for item in data.get("requests", []):
             form = _template(item)
-            cases.append(CommandCase(_fill(form, bare), bare, form, action=_field(item, "action")))
+            action = _field(item, "action") or _field(item, "expected_action")
+            cases.append(CommandCase(_fill(form, bare), bare, form, action=action))
         for k, item in enumerate(data.get("destinations", [])):
             form, place = _template(item), HELDOUT_DESTINATIONS[(n + k) % len(HELDOUT_DESTINATIONS)]
             words = _field(item, "destination")
@@ -155,7 +208,8 @@ def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
             form = _template(item)
             cases.append(CommandCase(_fill(form, bare, second=second), bare, form, multi=True))
     for command in data.get("non_referring", []):
-        text = command if isinstance(command, str) else _field(command, "command")
+        text = command if isinstance(command, str) else (
+            _field(command, "command") or _field(command, "text") or _field(command, "template"))
         cases.append(CommandCase(text, "", "non-referring"))
     return cases
 

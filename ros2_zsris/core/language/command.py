@@ -5,24 +5,33 @@
 
 Order of the rules, on lower-cased words without punctuation (numbers as words):
 1. Clean: fillers and stutters anywhere, "please"/"kindly" anywhere, wake words and
-   politeness at the edges.
-2. Refuse what is not a request about an object: stop/cancel/chit-chat/"keep going"/"sorry",
-   questions about anything else, and negated requests ("don't pick up the cup").
-3. Find the request in the spaCy dependency parse: a base-form verb (tag VB) at the start of
-   the clause, after indirect-request frames ("i need", "can i have", "where is", "do you see",
-   "is there") and verb chains ("go pick up", "come and grab", "try to find"). Any verb works;
-   ACTION_OF only normalises known ones to the documented set. Its particle ("pick X up",
-   "hand X over"), recipient ("me") and preposition ("look at", "go to") belong to the verb.
-4. Split what follows into the expression, a destination (for verbs that move things: "in the
-   basket", "to the left", "to me") and a second object that is not answered ("and the ball").
+   politeness at the edges (how strongly they marked a request is kept).
+2. Refuse what is not a request about an object (refusals.py): stop words at either end,
+   chit-chat with or without a time tail, interjections first, questions about anything else,
+   negation ("don't ...", the parse's ``neg`` on the request verb, "leave X alone").
+3. Find the request verb (frames.py): past any frame made of closed-class words and frame
+   verbs ("i was wondering whether you could", "would you be so kind as to", "go and"), the
+   first verb followed by something other than another clause. Any verb works: a VB tag, a
+   known action, or a verb of the pipeline's own lexicon (verbs.py) where a frame precedes it or
+   a determiner follows it. ACTION_OF only normalises known verbs to the documented set. Its
+   particle ("pick X up"), recipient ("me") and preposition ("look at", "go over to") belong to
+   the verb; light verbs ("take a look at", "give X a clean") and the robot's own parts ("turn
+   your camera towards X") give the action from the noun or the part.
+4. Split what follows into the expression, trailing adverbs and particles, a destination (for
+   verbs that move things: "in the basket", "to the left", "to me", also after a particle or a
+   participle: "set X down behind D", "i'd like X placed in D"), a second clause about the same
+   object ("... and bring it to me": its destination and action) and a second object that is
+   not answered ("and the ball", "X and Y" when both sides name an object).
 5. A phrase with no request is a bare referring expression and is returned unchanged, except
-   when it is a follow-up ("no, the other one").
+   when it is a follow-up ("no, the other one") or names nothing ("see you later").
 
 The deciding rule for bare phrases that start with a verb ("stop light", "pick up truck",
 "watch on the left", "show horse"): the phrase is a request when something marks it as one
-(a wake word, politeness, an indirect frame, a verb chain, a recipient "me", a trailing
-particle, a determiner/number/possessive after the verb), or when the verb is not also a
-common object word (NOUN_LIKE_VERBS); otherwise it stays a bare expression.
+(politeness or a modal frame, an indirect frame, a verb chain, a recipient "me", a trailing
+particle, a determiner/number/possessive or a location word after the verb, a destination
+after a place verb), or when the tagger reads the verb as a verb and it is not also a common
+object word (NOUN_LIKE_VERBS), or when the lexicon knows the word only as a verb ("locate").
+Otherwise it stays a bare expression: "tap man texting" is read as a bare phrase.
 """
 
 from __future__ import annotations
@@ -31,218 +40,59 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-# Verb lemma (or verb + particle) -> the documented action set. Unknown verbs still work:
-# their action is "other" and ``action_verb`` keeps the words as spoken.
-ACTION_OF: dict[str, str] = {
-    **dict.fromkeys(("pick up", "pick", "grab", "take", "get", "fetch", "lift", "grasp", "hold", "nab", "snatch",
-                     "collect", "retrieve", "seize", "clutch", "obtain", "take out", "get out",
-                     "reach for", "reach", "remove", "catch"), "pick up"),
-    **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over", "take over",
-                     "hand me", "fetch me", "have", "need", "want", "like"), "hand over"),
-    **dict.fromkeys(("point at", "point to", "point", "show", "indicate", "highlight", "mark", "point out", "select",
-                     "choose", "pick out"),
-                    "point at"),
-    **dict.fromkeys(("find", "locate", "look for", "search for", "search", "seek", "detect", "identify", "segment",
-                     "see", "spot", "where is", "is there", "see if", "check for", "find out"), "find"),
-    **dict.fromkeys(("look at", "look", "focus on", "focus", "watch", "check", "inspect", "examine", "observe",
-                     "view", "check out", "stare at", "face"), "look at"),
-    **dict.fromkeys(("go to", "go", "drive to", "drive", "navigate to", "navigate", "approach", "come to", "head to",
-                     "walk to", "move to", "come", "head", "walk", "go over to"), "go to"),
-    **dict.fromkeys(("put down", "put", "place", "set", "set down", "drop", "lay", "stack", "insert", "put away",
-                     "store", "leave", "hang", "position", "lay down", "place down"), "put down"),
-    **dict.fromkeys(("move", "carry", "slide", "shift", "transfer", "relocate", "throw", "toss", "roll", "return",
-                     "send"), "move"),
-    **{verb: verb for verb in ("push", "pull", "open", "close", "touch", "press")},
-    # follow mode: the node keeps answering on every new frame until told to stop
-    **dict.fromkeys(("follow", "track", "keep track of", "keep an eye on", "keep your eye on", "keep your eyes on",
-                     "keep following", "keep tracking", "keep watching", "start tracking", "start following",
-                     "begin tracking", "monitor", "trace", "tail", "lock onto", "lock on to", "lock on",
-                     "stay on"), "follow"),
-}
-ACTIONS = tuple(dict.fromkeys(ACTION_OF.values())) + ("other",)  # the documented set
-# Verbs whose object is put somewhere: any locative phrase after the object is the destination.
-PLACE_VERBS = {"put", "place", "set", "lay", "drop", "stack", "insert", "store", "leave", "hang", "position", "stick"}
-MOVE_VERBS = {"move", "push", "pull", "slide", "shift", "roll", "carry", "transfer", "relocate", "throw", "toss"}
-# Verbs that carry an object to a goal: only goal phrases ("to", "into", "next to", "here") count.
-CARRY_VERBS = {"move", "bring", "take", "carry", "push", "pull", "slide", "shift", "transfer", "throw", "toss", "roll",
-               "return", "hand", "give", "pass", "deliver", "send", "get", "relocate", "fetch"}
-FILLERS = {"um", "uh", "uhm", "umm", "uhh", "er", "erm", "hmm", "mm", "ah", "like", "so", "well", "basically",
-           "actually", "oh", "hm", "eh"}
-# Fillers that are also words in expressions are removed only before a request (see _clean).
-_SAFE_FILLERS = {"um", "uh", "uhm", "umm", "uhh", "er", "erm", "hmm", "mm", "ah", "hm", "eh"}
-POLITE_ANYWHERE = {"please", "kindly", "pls", "plz"}
-LEADING_POLITENESS = (
-    "would you mind", "could you", "can you", "would you", "will you", "could u", "can u", "you can", "you could",
-    "do you think you could", "do you mind", "is it possible to", "be a dear and", "if you could", "if you can",
-    "now", "ok", "okay", "so", "well", "hey", "hi", "hello", "just", "go ahead and", "quickly", "alright", "all right",
-    "oh", "and", "also", "then", "now then", "excuse me", "yo", "listen",
+from .command_words import (
+    _ABILITY_FRAME,
+    _AIM_PREPS,
+    _ANAPHORS,
+    _CHAINS,
+    _CLAUSE_MODALS,
+    _COMMAND_ADVERBS,
+    _CORRECTIONS,
+    _DEGREES,
+    _DESTINATION_PREPS,
+    _DETERMINER_ONLY,
+    _FRAMES,
+    _GOAL_MODIFIERS,
+    _GOAL_PREPS,
+    _LIGHT_MODIFIERS,
+    _MOTION_VERBS,
+    _NEGATIONS,
+    _NON_OBJECT_WORDS,
+    _NOT_VERB_TAGS,
+    _OBJECT_STARTS,
+    _OTHER_FORMS,
+    _PARSE_COMPONENTS,
+    _PARTICLES,
+    _PLACE_ONLY,
+    _POINTER_PARTS,
+    _RECIPIENTS,
+    _RELATION_WORDS,
+    _SAFE_FILLERS,
+    _SECOND_OBJECT,
+    _SECOND_STARTS,
+    _TAKE_GOALS,
+    _TO_CHAINS,
+    _VERB_PREPOSITIONS,
+    _VIEW_PARTS,
+    _WAY_PARTS,
+    ACTION_OF,
+    CARRY_VERBS,
+    COMPOUND_NOUNS,
+    FILLERS,
+    LEADING_POLITENESS,
+    MOVE_VERBS,
+    NON_REFERRING,
+    NON_REFERRING_STARTS,
+    NOUN_LIKE_VERBS,
+    NUMBER_WORDS,
+    PLACE_VERBS,
+    POLITE_ANYWHERE,
+    STOP_STARTS,
+    TRAILING_POLITENESS,
 )
-TRAILING_POLITENESS = (
-    "thanks", "thank you", "for me", "now", "right now", "if you can", "if you could", "quickly", "thank you very much",
-    "ok", "okay", "thanks a lot", "will you", "would you", "could you", "can you", "asap", "when you can",
-    "if possible", "for me please", "mate", "buddy", "there",
-)
-NON_REFERRING = {
-    "stop", "wait", "cancel", "cancel that", "never mind", "nevermind", "thank you", "thanks", "hello", "hi",
-    "hey", "yes", "no", "ok", "okay", "good job", "well done", "pause", "resume", "continue", "go home",
-    "come here", "come back", "sit down", "stand up", "that's all", "thats all", "done", "good", "great",
-    "nothing", "forget it", "shut down", "turn off", "power off", "go away", "sleep", "start", "help",
-    "keep going", "go on", "carry on", "sorry", "my bad", "oops", "whoops", "nice", "cool", "awesome", "perfect",
-    "good robot", "bad robot", "nice work", "good work", "great job", "nice job", "well played", "excellent",
-    "stop stop", "hold on", "hang on", "one moment", "one second", "just a second", "just a moment", "halt",
-    "freeze", "abort", "quit", "exit", "reset", "restart", "yeah", "yep", "yup", "nope", "sure", "fine",
-    "alright", "all right", "correct", "exactly", "that's right", "thats right", "that's it", "thats it",
-    "got it", "i see", "bye", "goodbye", "good bye", "see you", "good morning", "good night", "good evening",
-    "good afternoon", "try again", "again", "do it again", "one more time", "slow down", "speed up", "faster",
-    "slower", "careful", "be careful", "watch out", "look out", "go back", "move back", "back up", "back off",
-    "move forward", "go forward", "turn left", "turn right", "turn around", "move left", "move right",
-    "go left", "go right", "calm down", "relax", "wake up", "listen", "never mind that", "forget about it",
-    "thats enough", "that's enough", "enough", "no thanks", "no thank you", "not now", "later", "maybe later",
-}
-NON_REFERRING_STARTS = (
-    "what", "how", "why", "when", "who", "whose", "what's", "whats", "how's", "hows", "are you", "do you like",
-    "do you know", "do you want", "is it", "tell me", "let's", "lets", "turn on", "turn off", "set a", "set an",
-    "play some", "play a", "play music", "remind me", "sing", "dance", "repeat after", "stop it", "stop now",
-    "stop moving", "stop that", "stop what", "cancel the", "cancel my", "cancel that", "shut up", "i'm sorry",
-    "im sorry", "sorry about", "sorry for", "keep going", "keep doing", "keep moving", "keep it up", "you're",
-    "youre", "you are", "that was", "that's great", "that's good", "thats great", "thats good", "good job",
-    "well done", "nice job", "thank you", "thanks", "i love", "i like you", "i think", "i guess", "i'm", "im ",
-    "it's", "its ", "it is", "there you go", "go to sleep", "go to bed", "go home", "call ", "send a", "send an",
-    "open the app", "open app", "open settings", "open the door for", "take a break", "take a picture",
-    "take a photo", "take a rest", "have a", "wait a", "wait for", "hold on", "give me a second", "give me a minute",
-    "give me a moment", "give me a break", "never mind", "nevermind", "forget", "what's up", "can you hear",
-    "do you hear", "are there any questions", "stand by", "standby", "start over", "start again",
-)
-# Requests to stop (follow mode among them): no_referent with the code "stop".
-STOP_STARTS = ("stop following", "stop tracking", "stop watching", "stop it", "stop now", "stop moving", "stop that",
-               "stop what", "stop the track", "stop the tracking", "quit following", "quit tracking", "end tracking",
-               "end the track", "cancel tracking", "cancel the track", "cancel following", "cancel the", "cancel my",
-               "cancel that", "no more tracking", "no more following", "stop doing", "halt", "abort")
-_NEGATIONS = ("don't", "dont", "do not", "never", "please don't", "no don't", "don't you", "do not ever",
-              "you shouldn't", "shouldn't", "you should not", "stop trying to", "no need to", "there's no need to",
-              "you don't need to", "don't bother", "dont bother")
-NUMBER_WORDS = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-)
-# Verbs that are also everyday object words or modifiers ("stop light", "pick up truck", "watch
-# on the left", "show horse"): without another request marker, such a phrase stays bare.
-NOUN_LIKE_VERBS = {"stop", "open", "watch", "show", "pick", "turn", "cut", "close", "light", "set", "stand", "press",
-                   "cover", "switch", "drop", "place", "fan", "sink", "plant", "dress", "swing", "slide", "bat",
-                   "pitch",
-                   "display", "cross", "mark", "sign", "board", "tray", "play", "ski", "surf", "skate", "hand", "face",
-                   "back", "top", "side", "front", "table", "stack", "plate", "bowl", "box", "cup", "glass", "spot",
-                   "frame", "screen", "lamp", "coat", "shirt", "jacket",
-                   "park", "train", "bus", "truck", "van", "drive", "walk", "run", "bike", "rock", "store", "shop",
-                   "hang", "roll", "toss", "bench", "lift", "lay", "block", "shower", "remote", "paint", "print",
-                   "sit", "pose", "dish", "bottle", "can", "jar", "pot", "pan", "fork", "knife", "spoon", "sauce",
-                   "track", "monitor", "tail", "trace", "follow"}
-# Whole phrases that read as one object although they start with a verb.
-COMPOUND_NOUNS = {"pick up truck", "pickup truck", "stop light", "stop sign", "turn signal", "walk sign", "push cart",
-                  "pull up bar", "cut out", "set up", "drop off", "take out", "hand out", "pop up", "stand up comedian",
-                  "push button", "pull tab", "show room", "play area", "turn table", "walk in closet"}
-_PARTICLES = {"up", "down", "over", "out", "away", "back", "off", "in", "on", "around", "aside"}
-_RECIPIENTS = {"me", "us", "him", "her", "them"}
-# Prepositions that make "look at", "go to", "search for" one verb when no object precedes them.
-_VERB_PREPOSITIONS = {"at", "to", "for", "on", "towards", "toward", "into", "onto", "over", "around", "near", "by"}
-_DETERMINER_ONLY = {"it", "this", "that", "them", "these", "those", "one", "something", "anything", "thing", "this one",
-                    "that one", "it up", "that thing", "this thing", "the thing", "stuff", "everything", "all",
-                    "all of them", "both", "both of them", "some", "any", "one of them", "the one", "the ones",
-                    "nothing", "something else", "anything else", "whatever", "there", "here", "it there",
-                    "it here", "that there"}
-_OBJECT_STARTS = {"the", "a", "an", "this", "that", "these", "those", "my", "your", "his", "her", "our", "their",
-                  "its", "some", "any", "each", "every", "another", "all", "both", "either", "no", *NUMBER_WORDS}
-# Multi-word prepositions first; these open a destination. "to the left of" inside an expression
-# is not a goal when the verb already has a recipient ("bring me the cup to the left of the plate").
-_DESTINATION_PREPS = sorted((tuple(p.split()) for p in (
-    "in front of", "on top of", "next to", "close to", "in between", "on to", "in to", "inside of",
-    "to", "into", "onto", "towards", "toward", "beside", "besides", "inside", "in", "on", "at", "near", "by",
-    "behind", "under", "underneath", "beneath", "below", "above", "over", "between", "against", "alongside",
-    "here", "there", "over here", "over there", "back", "away", "aside", "up here", "down here", "right here",
-    "right there", "back here", "back there", "left", "right", "to the left", "to the right")),
-    key=lambda p: -len(p))
-_GOAL_PREPS = {("to",), ("into",), ("onto",), ("towards",), ("toward",), ("next", "to"), ("in", "front", "of"),
-               ("on", "top", "of"), ("beside",), ("inside",), ("here",), ("there",), ("over", "here"),
-               ("over", "there"), ("back",), ("away",), ("aside",), ("up", "here"), ("down", "here"),
-               ("right", "here"), ("right", "there"), ("back", "here"), ("back", "there"), ("on", "to"), ("in", "to"),
-               ("close", "to"), ("to", "the", "left"), ("to", "the", "right"),
-               ("behind",), ("in", "between"), ("between",), ("inside", "of"), ("near",)}
-# Goals after take/bring/hand/give: a place or a person, never a relation ("near", "in front of").
-_TAKE_GOALS = {("to",), ("into",), ("onto",), ("towards",), ("toward",), ("here",), ("there",), ("over", "here"),
-               ("over", "there"), ("back",), ("away",), ("right", "here"), ("right", "there"), ("back", "here"),
-               ("back", "there"), ("to", "the", "left"), ("to", "the", "right"), ("on", "to"), ("in", "to")}
-_PLACE_ONLY = {("left",), ("right",)}  # "put the cup left": a direction only after a place verb
-# Words that make a destination a direction or a person rather than an object on the table.
-_NON_OBJECT_WORDS = {"me", "us", "you", "him", "her", "them", "here", "there", "left", "right", "side", "front",
-                     "back", "middle", "center", "centre", "up", "down", "away", "aside", "forward", "backward",
-                     "backwards", "the", "a", "my", "your", "this", "that", "it", "over", "top", "bottom", "corner",
-                     "edge", "far", "near", "close", "closer", "further", "farther", "other", "end", "left-hand",
-                     "right-hand", "hand", "hands", "myself", "yourself", "place", "spot", "somewhere", "elsewhere",
-                     "where", "on", "in", "to", "of", "at"}
-# Relation words after which "it"/"that" is an anaphor of the previous answer ("left of it").
-_RELATION_WORDS = {"of", "to", "behind", "near", "beside", "under", "above", "below", "by", "than", "besides", "with",
-                   "from", "over", "on", "in", "between", "underneath", "beneath", "past", "after", "before",
-                   "across", "around", "against", "toward", "towards", "like", "as"}
-_ANAPHORS = {"it", "that", "this", "that one", "this one", "them", "those", "these", "the last one",
-             "the previous one", "the one you found", "the one before"}
-# "no, the other one", "not that one": the next-best candidate of the previous command.
-_OTHER_FORMS = {"the other one", "other one", "the other", "another one", "a different one", "the next one",
-                "not that one", "not this one", "wrong one", "the wrong one", "not that", "not this",
-                "the other thing", "the other object", "a different object", "something else", "the next",
-                "next one", "not the one", "the second one", "other", "another", "a different thing",
-                "that's the wrong one", "thats the wrong one", "that's wrong", "thats wrong", "wrong", "not it",
-                "try another", "try another one", "try the other one", "the one next to it"}
-_OTHER_FORMS.discard("the one next to it")  # that is an anchor, not "the other one"
-_CORRECTIONS = ("no", "nope", "nah", "wrong", "not quite", "no no", "uh no", "actually", "sorry", "i mean", "i meant",
-                "oops", "no sorry", "no i mean", "no i meant", "not that")
-_FRAMES = sorted((
-    (("where", "is"), "where is"), (("where", "are"), "where are"), (("where's",), "where's"),
-    (("wheres",), "where's"), (("where", "s"), "where's"), (("where", "did", "you", "put"), "where is"),
-    (("where", "can", "i", "find"), "find"), (("where", "was"), "where is"), (("where", "would", "i", "find"), "find"),
-    (("is", "there"), "is there"), (("are", "there"), "is there"), (("is", "there", "any"), "is there"),
-    (("do", "you", "see"), "see"), (("can", "you", "see"), "see"), (("did", "you", "see"), "see"),
-    (("have", "you", "seen"), "see"), (("do", "we", "have"), "is there"), (("you", "see"), "see"),
-    (("can", "you", "spot"), "spot"), (("do", "you", "have"), "have"),
-    (("i", "need"), "need"), (("i", "want"), "want"), (("i'd", "like"), "like"), (("i", "would", "like"), "like"),
-    (("id", "like"), "like"), (("i", "d", "like"), "like"), (("i'll", "take"), "take"), (("i", "will", "take"), "take"),
-    (("we", "need"), "need"), (("i", "could", "use"), "need"), (("i", "wanna"), "want"),
-    (("i", "want", "to", "see"), "see"),
-    (("can", "i", "have"), "have"), (("could", "i", "have"), "have"), (("may", "i", "have"), "have"),
-    (("can", "i", "get"), "get"), (("could", "i", "get"), "get"), (("can", "we", "have"), "have"),
-    (("can", "i", "see"), "see"), (("let", "me", "see"), "see"), (("let", "me", "have"), "have"),
-    (("i", "need", "to", "see"), "see"), (("i'm", "looking", "for"), "look for"),
-    (("im", "looking", "for"), "look for"),
-    (("i", "am", "looking", "for"), "look for"), (("we're", "looking", "for"), "look for"),
-    (("take", "a", "look", "at"), "look at"), (("have", "a", "look", "at"), "look at"),
-    (("take", "a", "closer", "look", "at"), "look at"), (("give", "me"), "give"),
-    (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
-    (("bring", "me"), "bring"), (("pass", "me"), "pass"), (("fetch", "me"), "fetch"), (("grab", "me"), "grab"),
-    (("find", "me"), "find"),
-    (("keep", "track", "of"), "keep track of"), (("keep", "an", "eye", "on"), "keep an eye on"),
-    (("keep", "your", "eye", "on"), "keep your eye on"), (("keep", "your", "eyes", "on"), "keep your eyes on"),
-    (("keep", "following"), "keep following"), (("keep", "tracking"), "keep tracking"),
-    (("keep", "watching"), "keep watching"), (("start", "tracking"), "start tracking"),
-    (("start", "following"), "start following"), (("begin", "tracking"), "begin tracking"),
-    (("lock", "onto"), "lock onto"), (("lock", "on", "to"), "lock on to"),
-    (("give", "us"), "give"), (("bring", "us"), "bring"), (("show", "us"), "show"),
-), key=lambda frame: -len(frame[0]))
-_CHAINS = sorted((
-    ("i", "want", "you", "to"), ("i", "need", "you", "to"), ("i'd", "like", "you", "to"),
-    ("i", "would", "like", "you", "to"),
-    ("i'd", "like", "to"), ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"),
-    ("could", "you"), ("would", "you"), ("will", "you"), ("you", "should"), ("you", "need", "to"), ("you", "can"),
-    ("you", "could"), ("help", "me"), ("i", "need", "help", "to"), ("let's",), ("lets",), ("you", "must"),
-    ("can", "i", "ask", "you", "to"), ("try", "and"), ("be", "sure", "to"), ("make", "sure", "to"), ("remember", "to"),
-    ("i", "wish", "you", "would"), ("id", "like", "you", "to"), ("i", "d", "like", "you", "to"), ("id", "like", "to"),
-    ("i", "d", "like", "to"), ("would", "you", "mind"), ("do", "you", "mind"), ("you", "gotta"), ("you", "have", "to"),
-    ("go", "ahead", "and"), ("i", "want", "u", "to"), ("can", "u"), ("could", "u"), ("i", "wanna", "see"),
-    ("wanna",), ("gonna",), ("you", "wanna"),
-), key=lambda chain: -len(chain))
-_PARSE_COMPONENTS = {"tok2vec", "tagger", "parser", "attribute_ruler", "morphologizer", "transformer"}
-# Verbs that take another verb with "to" ("try to find", "remember to grab"); "go to" is a place.
-_TO_CHAINS = {"try", "attempt", "want", "need", "like", "love", "remember", "manage", "help", "start", "begin",
-              "continue", "hurry", "be", "have", "mind", "proceed", "bother", "dare", "wish", "hope", "plan"}
-_SECOND_OBJECT = {"and", "then", "also", "plus", "after", "afterwards", "as", "or"}
+from .frames import scan
+from .refusals import asks_to_stop, names_nothing, negated_request, opens_with_discourse, without_time_tail
+from .verbs import POSITION_WORDS, only_a_verb, wordnet_index, wordnet_verbs
 
 
 @dataclass
@@ -266,7 +116,7 @@ class ParsedCommand:
 
 def normalise(text: str) -> list[str]:
     """Lower-case word tokens without punctuation; standalone digits 0-20 as words."""
-    text = text.lower().replace("’", "'").replace("`", "'")
+    text = text.lower().replace("’", "'").replace("`", "'").replace("&", " and ")
     tokens = re.findall(r"[\w']+", text)
     tokens = [t.strip("'") for t in tokens if t.strip("'")]
     return [NUMBER_WORDS[int(t)] if t.isdigit() and int(t) < len(NUMBER_WORDS) else t for t in tokens]
@@ -274,11 +124,6 @@ def normalise(text: str) -> list[str]:
 
 def _starts(tokens: list[str], prefix: tuple[str, ...]) -> bool:
     return len(tokens) >= len(prefix) and tuple(tokens[: len(prefix)]) == prefix
-
-
-def _is_object_word(token) -> bool:
-    """Nouns and modifiers, or any content word: single words mis-tag ("tray" as a verb)."""
-    return token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or not (token.is_stop or token.is_punct)
 
 
 class CommandParser:
@@ -292,12 +137,15 @@ class CommandParser:
         self._extra_forms = sorted((tuple(a.split()) for a in self.extra_actions), key=lambda f: -len(f))
         wake = [tuple(n.split()) for n in self.robot_names]
         self._wake = wake
+        self._wake_words = {w for name in wake for w in name} | {"hey", "hi", "ok", "okay", "yo", "hello"}
         self._leading = sorted([tuple(p.split()) for p in LEADING_POLITENESS] + wake +
                                [("hey", *w) for w in wake] + [("ok", *w) for w in wake] +
                                [("okay", *w) for w in wake] + [("hi", *w) for w in wake], key=lambda p: -len(p))
         self._trailing = sorted([tuple(p.split()) for p in TRAILING_POLITENESS] + wake, key=lambda p: -len(p))
         self._cache: OrderedDict[str, ParsedCommand] = OrderedDict()
         self.cache_size = cache_size
+        self._verbs = wordnet_verbs(nlp)
+        self._nouns, self._adjectives = wordnet_index(nlp, "noun"), wordnet_index(nlp, "adj")
 
     # ------------------------------------------------------------------ entry
     def parse(self, command: str) -> ParsedCommand:
@@ -324,29 +172,64 @@ class CommandParser:
         if refusal:
             return self._refuse(command, *refusal)
         tokens, corrected = self._strip_correction(tokens)
+        refusal = self._refusal(tokens) if corrected and tokens else None
+        if refusal:  # "oops, sorry about that"
+            return self._refuse(command, *refusal)
         if " ".join(tokens) in _OTHER_FORMS:
             return ParsedCommand(command, expression=" ".join(tokens), followup="other")
         if corrected and not tokens:
             return self._refuse(command, "not_a_request", f"'{phrase}' corrects nothing that names an object")
         return self._parse_request(command, tokens, marked or corrected)
 
-    def _parse_request(self, command: str, tokens: list[str], marked: bool) -> ParsedCommand:
+    def _parse_request(self, command: str, tokens: list[str], marked: int) -> ParsedCommand:
         doc = self._parse_words(tokens)
+        question = _existence_question(tokens, doc)
+        if question is not None:  # "where did X go", "is X anywhere around"
+            verb, body = question
+            return self._finish(ParsedCommand(command, action="find", action_verb=verb), body, bare=False, doc=doc)
         request = self._find_request(tokens, doc, marked)
         if request is None:
+            if opens_with_discourse(tokens):
+                return self._refuse(command, "not_a_request", f"not_a_request: '{' '.join(tokens)}' is "
+                                                               "conversation, not a request about an object")
             return self._finish(ParsedCommand(command), tokens, bare=True, doc=doc)
         verb_start, verb_end, action, verb_words, object_start = request
+        if negated_request(doc, verb_start, tokens):
+            return self._refuse(command, "negated", f"negated: '{' '.join(tokens)}' asks not to act, so there is "
+                                                    "nothing to find")
         parsed = ParsedCommand(command, action=action, action_verb=" ".join(verb_words))
         body = tokens[object_start:]
-        body, rest = self._split_second(body)
-        body, particle = self._strip_particle(body, verb_words)
+        if self._own_part(body):  # "turn your camera towards X": X is the object
+            body = self._after_own_part(parsed, body, verb_words)
+        body = _embedded_where(body)
+        span = self._tokens_of(doc, body)
+        body, rest = self._split_second(body, [t.tag_ for t in span] if span else None)
+        body = self._strip_adverbs(body, doc, object_start, verb_start)
+        body, particle = self._strip_particle(body, verb_words, doc, object_start, verb_start)
         if particle:
             parsed.action_verb = f"{parsed.action_verb} {particle}"
             parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        body = self._light_verb(parsed, body, verb_words)
         lemma = self._lemma(doc, verb_start, verb_words)
-        body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start])
-        if not destination and rest:
-            destination, rest = self._destination_from_second(rest)
+        body, destination, lemma = self._participle_goal(parsed, body, doc, object_start, lemma)
+        if not destination and not particle and verb_words[-1] not in _VERB_PREPOSITIONS:
+            # a particle after the object closes it ("put X down"); "go to X" has its goal already
+            body, destination = self._split_destination(body, lemma, tokens[verb_end:object_start], doc,
+                                                        object_start)
+            if destination and len(body) > 1 and body[-1] in _PARTICLES - {"in", "on", "back"} and (
+                    f"{verb_words[0]} {body[-1]}" in ACTION_OF or body[-1] in ("down", "off", "out", "away")
+                    or (doc is not None and doc[object_start + len(body) - 1].dep_ == "prt")):
+                body, particle = body[:-1], body[-1]  # "set X down behind the bowl", "drop X off at D"
+                parsed.action_verb = f"{parsed.action_verb} {particle}"
+                parsed.action = self._action_of(parsed.action_verb.split()) or parsed.action
+        if not destination and len(body) > 3 and body[-3] in _PARTICLES and body[-2] == "to" \
+                and body[-1] in _RECIPIENTS:
+            parsed.action_verb = f"{parsed.action_verb} {body[-3]}"  # "point X out to me": to whom, not where
+            parsed.action = self._action_of(parsed.action_verb.split())
+            body = body[:-3]
+        if rest:
+            second_destination, rest = self._destination_from_second(parsed, rest)
+            destination = destination or second_destination
         parsed.destination = " ".join(destination)
         parsed.destination_object = destination_object(destination)
         parsed.unanswered = " ".join(rest)
@@ -365,14 +248,19 @@ class CommandParser:
         return doc
 
     # ------------------------------------------------------------------ step 1: cleaning
-    def _clean(self, tokens: list[str]) -> tuple[list[str], bool]:
-        """Drop fillers, stutters and politeness; report whether politeness marked a request."""
-        marked = any(t in POLITE_ANYWHERE for t in tokens)
+    def _clean(self, tokens: list[str]) -> tuple[list[str], int]:
+        """Drop fillers, stutters and politeness; report how strongly the edges marked a request:
+        2 for politeness or a modal frame ("please", "could you": a verb must follow), 1 for a
+        wake word alone ("robot, X" may still be a bare expression), 0 for nothing."""
+        polite = any(t in POLITE_ANYWHERE for t in tokens)
         tokens = [t for t in tokens if t not in _SAFE_FILLERS and t not in POLITE_ANYWHERE]
         tokens = [t for i, t in enumerate(tokens) if i == 0 or t != tokens[i - 1]]  # ASR stutter
         tokens = self._destutter_pairs(tokens)
         stripped = self._strip_edges(tokens)
-        return stripped, marked or len(stripped) < len(tokens)
+        if polite or len(self._strip_edges([t for t in tokens if t not in self._wake_words])) < len(
+                [t for t in tokens if t not in self._wake_words]):
+            return stripped, 2
+        return stripped, int(len(stripped) < len(tokens))
 
     @staticmethod
     def _destutter_pairs(tokens: list[str]) -> list[str]:
@@ -409,15 +297,17 @@ class CommandParser:
             return "negated", f"negated: '{phrase}' asks not to act, so there is nothing to find"
         if any(_starts(tokens, prefix) and len(tokens) > len(prefix) for prefix, _ in _FRAMES):
             return None  # "i'm looking for the cup", "is there a cup": an indirect request
-        for text in (phrase, core):
+        if asks_to_stop(tokens, COMPOUND_NOUNS):
+            return "stop", f"stop: '{phrase}' asks to stop, not about an object"
+        for text in dict.fromkeys((phrase, core, " ".join(without_time_tail(tokens)))):
             if text in STOP_STARTS or text.startswith(tuple(s + " " for s in STOP_STARTS)):
                 return "stop", f"stop: '{text}' asks to stop, not about an object"
             if text in NON_REFERRING:
                 code = "stop" if text.split()[0] in ("stop", "wait", "cancel", "pause", "halt", "abort",
                                                      "freeze", "hold", "hang") else "not_a_request"
                 return code, f"{code}: '{text}' is not a request about an object"
-            if text.startswith(tuple(s if s.endswith(" ") else s + " " for s in NON_REFERRING_STARTS)) \
-                    or text in NON_REFERRING_STARTS:
+            if (text.startswith(tuple(s if s.endswith(" ") else s + " " for s in NON_REFERRING_STARTS))
+                    or text in NON_REFERRING_STARTS) and not _ABILITY_FRAME.match(text):
                 code = "question" if text.split()[0] in ("what", "how", "why", "when", "who", "whose", "what's",
                                                          "whats", "how's", "hows", "is", "are") else "not_a_request"
                 return code, f"{code}: '{text}' is not a request about an object"
@@ -438,24 +328,36 @@ class CommandParser:
         return ParsedCommand(command, has_referent=False, reason=reason, refusal=code)
 
     # ------------------------------------------------------------------ step 3: the request
-    def _find_request(self, tokens: list[str], doc, marked: bool):
+    def _find_request(self, tokens: list[str], doc, marked: int):
         """(verb_start, verb_end, action, verb words, object start) or None for a bare phrase."""
         start, framed, frame = self._skip_frames(tokens)
         if frame:
             spoken, recipient = frame
             verb_end = start - 1 if recipient else start
-            return verb_end - 1, verb_end, self._action_of(spoken.split()), spoken.split(), start
+            action = self._action_of(spoken.split())
+            if recipient and action == "pick up":
+                action = "hand over"
+            return verb_end - 1, verb_end, action, spoken.split(), start
         start, chained = self._skip_chain(tokens, doc, start)
         if start >= len(tokens):
             return None
+        found = scan(tokens, doc, start, lambda i, f: self._can_be_verb(tokens, doc, i, f or framed or chained))
+        if found.verb > start:
+            start, chained = found.verb, True
+        light = self._light_frame(tokens, start)
+        if light is not None:  # "take a quick look at X", "have a peek at X"
+            noun, object_start = light
+            verb_words = [noun, tokens[object_start - 1]]
+            return start, object_start, self._action_of(verb_words), verb_words, object_start
         extra = next((f for f in self._extra_forms if _starts(tokens[start:], f) and len(tokens) > start + len(f)),
                      None)
         if extra:
             end = start + len(extra)
             return start, end, self.extra_actions[" ".join(extra)], list(extra), end
-        marked = framed or chained or marked
+        polite, marked = marked, bool(framed or chained or marked)
         gerund = marked and doc is not None and doc[start].tag_ == "VBG" and _base_form(tokens[start]) in ACTION_OF
-        if not (self._is_verb(tokens, doc, start) or gerund):  # "(would you mind) picking up the cup"
+        if not (self._is_verb(tokens, doc, start) or gerund  # "(would you mind) picking up the cup"
+                or self._can_be_verb(tokens, doc, start, framed or chained or polite >= 2)):
             return None
         verb_end = start + 1
         verb_words = [tokens[start]]
@@ -468,6 +370,11 @@ class CommandParser:
         if object_start + 1 < len(tokens) and tokens[object_start] in _VERB_PREPOSITIONS and not recipient:
             verb_words.append(tokens[object_start])  # "look at", "go to", "search for"
             object_start += 1
+            if object_start + 1 < len(tokens) and verb_words[-1] in ("over", "back", "up", "down", "out") \
+                    and tokens[object_start] in ("to", "towards", "toward", "into", "onto", "of"):
+                verb_words.append(tokens[object_start])  # "head over to", "come back to"
+                object_start += 1
+                marked = True
         if object_start >= len(tokens):
             if not marked and (tokens[start] not in ACTION_OF or tokens[start] in NOUN_LIKE_VERBS):
                 return None  # a one-word object ("tray"), not a verb without an object
@@ -476,7 +383,22 @@ class CommandParser:
         if not (marked or recipient or particle_last) \
                 and not self._bare_verb_is_request(tokens, start, verb_end, object_start):
             return None
-        return start, verb_end, self._action_of(verb_words), verb_words, object_start
+        action = self._action_of(verb_words)
+        if recipient and action == "pick up":
+            action = "hand over"  # "fetch me X", "get me X", "grab us X": brought to someone
+        return start, verb_end, action, verb_words, object_start
+
+    def _light_frame(self, tokens: list[str], start: int) -> tuple[str, int] | None:
+        """'take a (quick) look at', 'have a (closer) peek at': a light verb whose noun is the action."""
+        if tokens[start] not in ("take", "have", "give", "get") or tokens[start + 1: start + 2] not in (["a"], ["an"]):
+            return None
+        k = start + 2
+        while k < len(tokens) and tokens[k] in _LIGHT_MODIFIERS | {"closer", "better", "good", "proper", "close"}:
+            k += 1
+        if k + 2 < len(tokens) and (tokens[k] in self._verbs or tokens[k] in ACTION_OF) \
+                and tokens[k + 1] in _VERB_PREPOSITIONS:
+            return tokens[k], k + 2
+        return None
 
     def _skip_frames(self, tokens: list[str]) -> tuple[int, bool, tuple[str, bool] | None]:
         """Indirect requests: 'i need X', 'can i have X', 'where is X', 'do you see X', 'is there X'.
@@ -535,6 +457,37 @@ class CommandParser:
             break
         return start, chained
 
+    def _can_be_verb(self, tokens: list[str], doc, index: int, framed: bool) -> bool:
+        """Whether the word can be the verb here: a verb tag, a known action, or a lexicon verb
+        where the words around it make a verb (after a frame, before a determiner)."""
+        if index >= len(tokens):
+            return False
+        word = tokens[index]
+        if doc is None or word in ACTION_OF or word in self.extra_actions:
+            return word in ACTION_OF or word in self.extra_actions
+        tag = doc[index].tag_
+        if tag == "VB" or (tag == "VBP" and (index == 0 or framed)):
+            return True
+        if framed and word in self._verbs and word not in POSITION_WORDS and word not in NOUN_LIKE_VERBS \
+                and tag not in ("NNS", "VBD", "VBZ", "VBN", "DT", "IN", "PRP", "PRP$", "CD", "CC", "TO"):
+            return True  # after "could you", "please", "to": a verb must come, whatever the tagger guessed
+        if only_a_verb(word, self._verbs, self._nouns, self._adjectives) and index + 1 < len(tokens) \
+                and word not in POSITION_WORDS:
+            return True  # "locate X", "examine X": a word the lexicon knows only as a verb opens no noun phrase
+        if tag == "VBG" and framed:
+            return doc[index].lemma_ in self._verbs
+        mover = word in PLACE_VERBS | CARRY_VERBS | MOVE_VERBS  # the tagger's guess at the start matters less
+        if not (mover or word in self._verbs) or word in POSITION_WORDS or word in NOUN_LIKE_VERBS \
+                or (tag in _NOT_VERB_TAGS and not mover):
+            return False
+        following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if framed or following in _OBJECT_STARTS or following in _RECIPIENTS:
+            return True  # "could you snag X", "snag the cup", "tap me"
+        if following in POSITION_WORDS and index + 2 < len(tokens) and doc[index + 1].tag_ in ("JJ", "NN", "VBD"):
+            return True  # "tap left guy": a modifier after the word opens the object, so the word is outside it
+        # "stick X beside the bowl": a place or carry verb with a goal after its object
+        return word in PLACE_VERBS | CARRY_VERBS and bool(self._split_destination(tokens[index + 1:], word, [])[1])
+
     def _is_verb(self, tokens: list[str], doc, index: int) -> bool:
         """A base-form verb by the parse, or a known action when no parser is loaded."""
         if index >= len(tokens):
@@ -576,6 +529,8 @@ class CommandParser:
     def _action_of(self, verb_words: list[str]) -> str:
         if verb_words[0].endswith("ing") and len(verb_words[0]) > 5:  # "picking up" -> "pick up"
             verb_words = [_base_form(verb_words[0]), *verb_words[1:]]
+        if len(verb_words) > 1 and verb_words[-1] in ("to", "towards", "toward") and verb_words[0] in _MOTION_VERBS:
+            return "go to"  # "move over to X", "head over to X", "roll towards X": the robot goes
         for size in range(len(verb_words), 0, -1):
             words = " ".join(verb_words[:size])
             if words in self.extra_actions:
@@ -587,90 +542,206 @@ class CommandParser:
 
     @staticmethod
     def _lemma(doc, index: int, verb_words: list[str]) -> str:
-        """The request verb is a base form (tag VB), so it is its own lemma."""
-        return verb_words[0]
+        """The request verb's base form ('placing' -> 'place'); a VB is its own lemma."""
+        word = verb_words[0]
+        if word.endswith("ing") and len(word) > 4:
+            return _base_form(word) if doc is None or doc[index].text != word else doc[index].lemma_ or word
+        return word
 
     # ------------------------------------------------------------------ step 4: splitting
-    @staticmethod
-    def _strip_particle(body: list[str], verb_words: list[str]) -> tuple[list[str], str]:
-        """'pick the mug up', 'hand the bottle over', 'put the cup down'."""
-        if len(verb_words) == 1 and len(body) > 1 and body[-1] in _PARTICLES - {"in", "on"} \
-                and f"{verb_words[0]} {body[-1]}" in ACTION_OF:
+    def _strip_particle(self, body: list[str], verb_words: list[str], doc, offset: int,
+                        verb_index: int) -> tuple[list[str], str]:
+        """'pick the mug up', 'lift the box up', 'spin the cup around': a particle after the object
+        belongs to the verb, unless it belongs to a verb inside the expression ('man holding phone up')."""
+        if len(verb_words) != 1 or len(body) < 2 or body[-1] not in _PARTICLES - {"in", "on"}:
+            return body, ""
+        if f"{verb_words[0]} {body[-1]}" in ACTION_OF:
             return body[:-1], body[-1]
-        return body, ""
+        if body[-1] == "back":
+            return body, ""  # "man in back"
+        return body[:-1], body[-1]  # referring expressions hardly ever end in a particle, commands often do
+
+    def _strip_adverbs(self, body: list[str], doc, offset: int, verb_index: int) -> list[str]:
+        """'real quick', 'gently', 'anywhere' at the end modify the request, not the object;
+        an adverb the parse attaches to a verb inside the expression stays ('holding it vertically')."""
+        changed = True
+        while changed and len(body) > 1:
+            changed = False
+            for size in (3, 2, 1):
+                tail = tuple(body[-size:])
+                if len(body) > size and tail in _COMMAND_ADVERBS:
+                    body, changed = body[:-size], True
+                    break
+            last = offset + len(body) - 1
+            if not changed and doc is not None and len(body) > 1 and doc[last].tag_ in ("RB", "RBR") \
+                    and doc[last].head.i == verb_index and body[-1].endswith("ly") and body[-1] != "only" \
+                    and not any(t.tag_ in ("VBG", "VBN", "VBD") for t in doc[offset:last]):
+                body, changed = body[:-1], True  # "examine X closely": the parse attaches it to the verb
+        return body
+
+    def _own_part(self, body: list[str]) -> bool:
+        return len(body) > 3 and body[0] == "your" and body[2] in _AIM_PREPS or \
+            len(body) > 2 and body[0] == "yourself" and body[1] in _AIM_PREPS
 
     @staticmethod
-    def _split_second(body: list[str]) -> tuple[list[str], list[str]]:
-        """'the cup and the ball' -> first object only; 'the salt and pepper' is one object."""
+    def _after_own_part(parsed: ParsedCommand, body: list[str], verb_words: list[str]) -> list[str]:
+        """'turn your camera towards X', 'point your gripper at X': the robot's own part is the
+        verb's object, the thing after the preposition is what it is about."""
+        part = body[1] if body[0] == "your" else "yourself"
+        rest = body[3:] if body[0] == "your" else body[2:]
+        parsed.action_verb = f"{' '.join(verb_words)} {' '.join(body[: len(body) - len(rest)])}"
+        if part in _WAY_PARTS:
+            parsed.action = "go to"
+        elif part in _VIEW_PARTS:
+            parsed.action = "look at"
+        elif part in _POINTER_PARTS:
+            parsed.action = "point at"
+        return rest
+
+    def _light_verb(self, parsed: ParsedCommand, body: list[str], verb_words: list[str]) -> list[str]:
+        """'give X a quick clean', 'give X a wipe': the noun after the object is the action."""
+        if _base_form(verb_words[0]) not in ("give",) or len(body) < 3:
+            return body
+        for start in range(len(body) - 2, 0, -1):
+            if body[start] in ("a", "an") and all(w in _LIGHT_MODIFIERS for w in body[start + 1:-1]):
+                noun = body[-1]
+                if noun in self._verbs or noun in ACTION_OF:
+                    parsed.action_verb = f"{verb_words[0]} {noun}"
+                    parsed.action = self._action_of([noun])
+                    return body[:start]
+        return body
+
+    def _participle_goal(self, parsed: ParsedCommand, body: list[str], doc, offset: int,
+                         lemma: str) -> tuple[list[str], list[str], str]:
+        """'i'd like X placed inside D', 'i want X moved to the left': the participle's goal."""
+        if lemma not in ("like", "want", "need", "have", "get") or doc is None:
+            return body, [], lemma
+        for i in range(1, len(body) - 1):
+            token = doc[offset + i]
+            if token.tag_ in ("VBN", "VBD") and token.lemma_ in PLACE_VERBS | CARRY_VERBS and \
+                    any(_starts(body[i + 1:], p) for p in _DESTINATION_PREPS):
+                parsed.action_verb = body[i]
+                parsed.action = self._action_of([token.lemma_])
+                return body[:i], body[i + 1:], token.lemma_
+        return body, [], lemma
+
+    @staticmethod
+    def _split_second(body: list[str], tags: list[str] | None = None) -> tuple[list[str], list[str]]:
+        """'the cup and the ball', 'X and Y' (Y a full phrase), 'X then Y', 'X can you give it to me':
+        the first object only; 'the salt and pepper shakers' is one object."""
+        if body[:1] == ["both"] and "and" in body[2:]:
+            body, tags = body[1:], tags[1:] if tags else None
+            cut = next((i for i in range(len(body) - 1, 0, -1) if body[i] == "and" and not _tight_and(body, i, tags)),
+                       None)
+            if cut is None:
+                cut = max(i for i in range(1, len(body)) if body[i] == "and")
+            return body[:cut], body[cut:]
         for i, word in enumerate(body):
-            if i == 0 or word not in _SECOND_OBJECT:
+            if i == 0:
                 continue
             following = body[i + 1] if i + 1 < len(body) else ""
+            if word in _CLAUSE_MODALS and following in ("you", "u") and i + 2 < len(body):
+                return body[:i], body[i:]  # "X, can you give it to me"
+            if word in ("where", "what") and following in ("is", "are", "s") and body[i + 2:] in (["it"], ["they"]):
+                return body[:i], body[i:]  # "i can't see X, where is it"
+            if word == "plus" or (word in ("along", "together") and following == "with") \
+                    or (word == "followed" and following == "by"):
+                return body[:i], body[i:]  # never inside one object's name
+            if word not in _SECOND_OBJECT or not following:
+                continue
             if word == "as" and following != "well":
                 continue
             if word == "or" and following not in _OBJECT_STARTS:
                 continue
-            if word in ("and", "plus", "also") and following not in _OBJECT_STARTS | {"then", "also", "put", "place",
-                                                                                      "bring", "give", "hand", "move",
-                                                                                      "drop", "set", "take", "throw",
-                                                                                      "toss", "carry", "it", "after",
-                                                                                      "afterwards", "next"} \
-                    and following not in ACTION_OF:
-                continue
-            if word in ("then", "after", "afterwards") and i > 0 and body[i - 1] != "and" and following not in \
-                    _OBJECT_STARTS | set(ACTION_OF) | {"put", "it"}:
-                continue
             if following in ("all", "both") or body[i - 1] in ("between", "both"):
+                continue
+            if word in ("and", "plus", "also"):
+                if following not in _OBJECT_STARTS | _SECOND_STARTS and following not in ACTION_OF \
+                        and _tight_and(body, i, tags):
+                    continue
+            elif word in ("after", "afterwards") and body[i - 1] != "and" and following not in \
+                    _OBJECT_STARTS | set(ACTION_OF) | {"put", "it", "that"}:
                 continue
             return body[:i], body[i:]
         return body, []
 
-    @staticmethod
-    def _destination_from_second(rest: list[str]) -> tuple[list[str], list[str]]:
-        """'... and put it in the basket': the second clause gives the first object's destination."""
-        words = [w for w in rest if w not in ("and", "then", "also")]
-        if len(words) >= 3 and words[0] in PLACE_VERBS | CARRY_VERBS and words[1] in ("it", "them", "that", "this"):
-            destination = words[2:]
-            if destination and destination[-1] in ("down",):
-                destination = destination[:-1]
-            if destination and any(_starts(destination, p) for p in _DESTINATION_PREPS):
-                return destination, []
-        return [], rest
+    def _destination_from_second(self, parsed: ParsedCommand, rest: list[str]) -> tuple[list[str], list[str]]:
+        """'... and put it in the basket', '... and bring it to me', '..., can you give it to me':
+        a second clause about the same object gives its destination and the request's last action."""
+        words = [w for w in rest if w not in ("and", "then", "also", "can", "could", "would", "will", "you", "u",
+                                              "please", "just", "now")]
+        if len(words) < 2 or words[1] not in ("it", "them", "that", "this", "those", "these"):
+            return [], rest
+        verb = words[0]
+        if verb not in ACTION_OF and verb not in self._verbs:
+            return [], rest
+        destination = words[2:]
+        if destination and destination[0] in _PARTICLES - {"in", "on", "back"} and \
+                not any(_starts(destination, p) for p in _DESTINATION_PREPS if len(p) > 1):
+            parsed.action_verb = f"{verb} {destination[0]}"
+            destination = destination[1:]
+        else:
+            parsed.action_verb = verb
+        parsed.action = self._action_of(parsed.action_verb.split())
+        if destination and not any(_starts(destination, p) for p in _DESTINATION_PREPS):
+            return [], rest
+        return destination, []
 
-    def _split_destination(self, body: list[str], lemma: str, verb_tail: list[str]) -> tuple[list[str], list[str]]:
-        """The destination of verbs that move things: the last goal phrase after the object's first word."""
+    def _split_destination(self, body: list[str], lemma: str, verb_tail: list[str], doc=None,
+                           offset: int = 0) -> tuple[list[str], list[str]]:
+        """The destination of verbs that move things: a goal phrase after the object's first word."""
         place = lemma in PLACE_VERBS
         carry = lemma in CARRY_VERBS
         if not (place or carry) or len(body) < 2:
             return body, []
         has_recipient = any(t in _RECIPIENTS for t in verb_tail)
-        best = -1
+        goals = []
         i = 1
         while i < len(body):
             prep = next((p for p in _DESTINATION_PREPS if _starts(body[i:], p)), None)
             if prep is None:
                 i += 1
                 continue
-            goal = prep in _GOAL_PREPS or (place and prep not in _PLACE_ONLY) or (place and i + len(prep) == len(body))
-            if not (place or lemma in MOVE_VERBS) and prep not in _TAKE_GOALS:
-                goal = False  # "take the tray in front of the girl": a relation, not where to take it
-            if has_recipient and prep not in _TAKE_GOALS - {("to",)}:
-                goal = False
-            if prep in _PLACE_ONLY and i + 1 < len(body):
-                goal = False  # "the cup left of the plate": a relation, not a direction
-            if prep[0] == "to" and body[i + 1: i + 4] in (["the", "left", "of"], ["the", "right", "of"]) \
-                    and (has_recipient or lemma not in PLACE_VERBS | MOVE_VERBS):
-                goal = False  # "take the nuts to the right of the meat": a relation inside the expression
-            if body[i - 1] in ("of", "between", "and", "from"):
-                goal = False
-            if goal:
-                best = i
+            if self._is_goal(body, i, prep, lemma, has_recipient, doc, offset):
+                goals.append(i)
             i += len(prep)
-        if best < 1:
+        if not goals:
             return body, []
-        if best > 1 and body[best - 1] in ("back", "down"):
-            best -= 1  # "put the cup back in the box": "back in the box"; "set the cup down on the table"
+        best = goals[-1]
+        earlier = [g for g in goals[:-1] if destination_object(body[g:])]
+        if earlier and not destination_object(body[best:]) and body[best] in ("on", "in", "at"):
+            best = earlier[-1]  # "in the box on the left": the destination's own relation
+        if best > 1 and body[best - 1] == "over" and f"{lemma} over" in ACTION_OF:
+            return body[: best - 1], body[best:]  # "hand X over to me": the verb's particle
+        if best > 1 and body[best - 1] in _GOAL_MODIFIERS:
+            best -= 1  # "back in the box", "over to the table", "closer to the bowl"
+            degree = next((d for d in _DEGREES if best > len(d) and tuple(body[best - len(d): best]) == d), ())
+            if degree:  # "a bit closer to the bowl": how far, said of the motion
+                return body[: best - len(degree)], body[best:]
         return body[:best], body[best:]
+
+    @staticmethod
+    def _is_goal(body: list[str], i: int, prep: tuple[str, ...], lemma: str, has_recipient: bool, doc,
+                 offset: int) -> bool:
+        """Whether the phrase at ``i`` says where the object goes rather than which object it is."""
+        place = lemma in PLACE_VERBS
+        if body[i - 1] in ("of", "between", "and", "from", "the", "a", "his", "her", "their", "its"):
+            return False
+        if prep in _PLACE_ONLY:
+            return False
+        goal = prep in _GOAL_PREPS or place
+        if not (place or lemma in MOVE_VERBS) and prep not in _TAKE_GOALS:
+            goal = False  # "take the tray in front of the girl": a relation, not where to take it
+        if has_recipient and prep not in _TAKE_GOALS - {("to",)}:
+            goal = False
+        if prep[0] == "to" and body[i + 1: i + 4] in (["the", "left", "of"], ["the", "right", "of"]) \
+                and (has_recipient or lemma not in PLACE_VERBS | MOVE_VERBS):
+            goal = False  # "take the nuts to the right of the meat": a relation inside the expression
+        if goal and doc is not None:
+            phrase = doc[offset + i: offset + len(body)]
+            if any(t.tag_ in ("VBG", "VBZ", "VBD") or t.text in ("his", "her", "their") for t in phrase):
+                goal = False  # "on her left forearm playing wii": a description of the object
+        return goal
 
     # ------------------------------------------------------------------ step 5: the expression
     def _finish(self, parsed: ParsedCommand, tokens: list[str], bare: bool, doc=None) -> ParsedCommand:
@@ -696,7 +767,12 @@ class CommandParser:
             parsed.reason = f"no_object: '{expression}' does not describe which object"
             return parsed
         words = self._tokens_of(doc, tokens)
-        if words is not None and not any(_is_object_word(t) for t in words):
+        if bare and words is not None and len(words) == 1 and (
+                words[0].tag_ == "UH" or only_a_verb(tokens[0], self._verbs, self._nouns, self._adjectives)):
+            parsed.has_referent, parsed.refusal = False, "not_a_request"
+            parsed.reason = f"not_a_request: '{expression}' names no object"
+            return parsed
+        if words is not None and names_nothing(words, bare):
             parsed.has_referent = False
             parsed.refusal = "no_object"
             parsed.reason = f"no_object: no object words in '{expression}'"
@@ -737,10 +813,86 @@ class CommandParser:
 
 
 _DESTINATION_WORDS = {w for p in _DESTINATION_PREPS for w in p}
+_LOCATIONS = {"left", "right", "top", "bottom", "front", "back", "middle", "center", "centre", "upper", "lower", "rear",
+              "side"}
+_BOUNDARIES = {"the", "a", "an", "his", "her", "their", "its", "my", "your", "our", "of", "with", "in", "on", "to",
+               "at", "by", "near", "under", "behind", "from", "for", "and", "this", "that", "these", "those"}
+
+
+_WHERE_AUXILIARIES = {"did", "does", "do", "has", "have", "was", "were", "is", "are", "s", "could", "would", "can",
+                      "might"}
+_WHERE_TAILS = {"go", "went", "gone", "get", "got", "end up", "ended up", "disappear", "disappeared", "be", "sit",
+                "hide", "hiding", "land", "landed", "move", "moved", "roll", "rolled", "get to", "got to", "put",
+                "left", "leave", "at", "now", "kept", "stored"}
+_PRESENCE_TAILS = {"anywhere", "around", "here", "there", "nearby", "visible", "in view", "in sight", "anywhere around",
+                   "around here", "over there", "out there", "in the picture", "in the image", "on the table",
+                   "anywhere nearby", "in front of you", "somewhere", "somewhere around", "anywhere here"}
+
+
+def _existence_question(tokens: list[str], doc) -> tuple[str, list[str]] | None:
+    """'where did X go', 'where has X gone', 'is X anywhere around', 'are X visible': questions
+    whose answer is where an object is; the object is between the question words."""
+    if len(tokens) >= 4 and tokens[0] == "where" and tokens[1] in _WHERE_AUXILIARIES - {"is", "are", "s"}:
+        body = tokens[2:]
+        for size in (2, 1):
+            if len(body) > size and " ".join(body[-size:]) in _WHERE_TAILS:
+                return "where is", body[:-size]
+        return None
+    if len(tokens) >= 3 and tokens[0] in ("is", "are") and tokens[1] not in ("there", "it", "you", "that", "this"):
+        for size in (3, 2, 1):
+            if len(tokens) > size + 1 and " ".join(tokens[-size:]) in _PRESENCE_TAILS:
+                return "is there", tokens[1:-size]
+    return None
+
+
+def _embedded_where(body: list[str]) -> list[str]:
+    """'show me where X is', 'tell me which one X is': the object of an embedded question."""
+    if len(body) > 2 and body[0] in ("where", "which") and body[-1] in ("is", "are", "sits", "went"):
+        return body[1:-1]
+    return body
+
+
+def _tight_and(body: list[str], i: int, tags: list[str] | None = None) -> bool:
+    """Whether 'and' joins words inside one object ('salt and pepper shakers', 'with snacks and
+    drinks', 'his hands and knees', 'to right and front of') rather than two objects ('the pie and
+    sub on left', 'left guy and shirt with flames', 'table with food and white bear').
+
+    The words on each side must be alike: one word on the left since the phrase began, and on
+    the right one word (inside a prepositional or possessive phrase, perhaps followed by a goal
+    with its own determiner) or two with a shared head; a pronoun, a location word or a modifier
+    facing a plain noun starts a second object."""
+    start = i - 1
+    while start > 0 and body[start - 1] not in _BOUNDARIES:
+        start -= 1
+    right = body[i + 1:]
+    if right[:1] and right[0] in ("anything", "everything", "something", "whatever", "stuff"):
+        return True  # "table and anything on it": a pronoun names no second object
+    if i - start > 1 or not right or right[0] in _OBJECT_STARTS or body[i - 1] in _RECIPIENTS | {"it", "you"}:
+        return not right
+    left_word, first = body[i - 1], right[0]
+    after_determiner = start > 0 and body[start - 1] in ("the", "a", "an", "this", "that", "these", "those")
+    if left_word in _LOCATIONS or first in _LOCATIONS:
+        return left_word in _LOCATIONS and first in _LOCATIONS and not after_determiner  # "to right and front of"
+    if tags is not None and tags[i + 1].startswith("JJ") != tags[i - 1].startswith("JJ"):
+        return False  # "food and white bear": a modifier facing a plain noun
+    inside = start > 0 and not after_determiner
+    clause_ends = _CLAUSE_MODALS | _GOAL_MODIFIERS | {d[0] for d in _DEGREES} | {
+        "where", "what", "plus", "then", "please", "as", "and", "also", "a", "an"}  # what may follow the object
+    if len(right) == 1 or right[1] in clause_ends or (len(right) == 2 and right[1] in _PARTICLES):
+        return inside  # "with snacks and drinks", "his hands and knees (up)"
+    if right[1] in _BOUNDARIES | _DESTINATION_WORDS:  # "snacks and drinks in the bowl", "... next to me"
+        prep = next((p for p in _DESTINATION_PREPS if _starts(right[1:], p)), (right[1],))
+        after = right[1 + len(prep): 2 + len(prep)]
+        return inside and (not after or after[0] in _OBJECT_STARTS | _RECIPIENTS | {"here", "there"})
+    if len(right) == 2 or right[2] in _BOUNDARIES | _DESTINATION_WORDS | clause_ends:
+        return not right[1].endswith("ing") and right[1] not in POSITION_WORDS  # "salt and pepper shakers"
+    return False
 
 
 def _base_form(gerund: str) -> str:
     """'picking' -> 'pick', 'grabbing' -> 'grab', 'placing' -> 'place' (known verbs only)."""
+    if not gerund.endswith("ing") or len(gerund) < 5:
+        return gerund
     stem = gerund[:-3]
     for candidate in (stem, stem + "e", stem[:-1]):
         if candidate in ACTION_OF:
@@ -751,6 +903,8 @@ def _base_form(gerund: str) -> str:
 def destination_object(destination: list[str]) -> str:
     """The object a destination names ("in the blue bowl" -> "the blue bowl"), or "" for a direction/person."""
     words = [w for w in destination if w not in ("down",)] if destination[:1] == ["down"] else list(destination)
+    while words[:1] and words[0] in _GOAL_MODIFIERS:
+        words = words[1:]  # "closer to the bowl", "back in the box"
     for _ in range(3):
         prep = next((p for p in _DESTINATION_PREPS if _starts(words, p) and p not in (("left",), ("right",))), None)
         if prep is None:
