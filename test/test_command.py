@@ -130,6 +130,27 @@ def test_follow_requests_start_a_track(parser, command, verb, expression):
     assert (parsed.action, parsed.action_verb, parsed.expression) == ("follow", verb, expression)
 
 
+@pytest.mark.parametrize("command, verb, expression", [
+    ("keep the red cup in the frame", "keep in view", "the red cup"),
+    ("don't lose sight of the bottle", "don't lose sight of", "the bottle"),
+    ("follow left zebra until i say stop", "follow", "left zebra"),
+    ("track the ball as it rolls", "track", "the ball"),
+    ("watch the man in blue wherever he goes", "watch", "the man in blue"),
+    ("stick with the second cup from the left the whole time", "stick with", "the second cup from the left"),
+])
+def test_follow_idioms_and_continuity_tails(parser, command, verb, expression):
+    """Asking to keep something in view, or for how long: follow, and the tail is not the object."""
+    parsed = parser.parse(command)
+    assert (parsed.action, parsed.action_verb, parsed.expression) == ("follow", verb, expression), parsed
+
+
+@pytest.mark.parametrize("command", ["cease tracking", "forget it, stop following", "turn off tracking",
+                                     "that's enough tracking", "uh you can quit watching it thanks", "enough"])
+def test_stops_of_following_in_other_words(parser, command):
+    parsed = parser.parse(command)
+    assert parsed.refusal == "stop" and not parsed.has_referent, parsed
+
+
 @pytest.mark.parametrize("command", ["stop following", "stop tracking the cup", "you can stop tracking now",
                                      "quit following it please", "robot stop"])
 def test_stop_following_is_a_stop(parser, command):

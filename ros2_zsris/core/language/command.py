@@ -90,6 +90,7 @@ from .command_words import (
     STOP_STARTS,
     TRAILING_POLITENESS,
 )
+from .follow_forms import continuity_tail, follow_idiom, stop_following
 from .frames import scan
 from .refusals import asks_to_stop, names_nothing, negated_request, opens_with_discourse, without_time_tail
 from .verbs import POSITION_WORDS, only_a_verb, wordnet_index, wordnet_verbs
@@ -168,6 +169,14 @@ class CommandParser:
         phrase = " ".join(tokens)
         if tuple(tokens) in self._leading or tuple(tokens) in self._trailing:
             return self._refuse(command, "not_a_request", f"'{phrase}' only addresses the robot")
+        if stop_following(tokens):  # "cease tracking", "forget it, stop following", "turn off tracking"
+            return self._refuse(command, "stop", f"stop: '{phrase}' asks to stop following")
+        idiom = follow_idiom(tokens)  # "keep X in view", "don't lose sight of X", "track X"
+        if idiom is not None:
+            parsed = self._parse_request(command, idiom[0], marked)
+            if parsed.action == "follow":
+                parsed.action_verb = idiom[1]
+                return self._continuing(parsed)
         refusal = self._refusal(tokens)
         if refusal:
             return self._refuse(command, *refusal)
@@ -179,7 +188,23 @@ class CommandParser:
             return ParsedCommand(command, expression=" ".join(tokens), followup="other")
         if corrected and not tokens:
             return self._refuse(command, "not_a_request", f"'{phrase}' corrects nothing that names an object")
-        return self._parse_request(command, tokens, marked or corrected)
+        return self._continuing(self._parse_request(command, tokens, marked or corrected))
+
+    @staticmethod
+    def _continuing(parsed: ParsedCommand) -> ParsedCommand:
+        """'track X as it moves', 'watch X and don't lose it': the tail is no part of the object,
+        and asks for following (follow_forms.py)."""
+        if not parsed.has_referent or parsed.followup:
+            return parsed
+        words = parsed.expression.split()
+        second = parsed.unanswered.split()
+        joined = words + second if second[:1] == ["and"] else words
+        kept, continuous = continuity_tail(joined, parsed.action)
+        if continuous:
+            parsed.expression, parsed.action, parsed.doc = " ".join(kept), "follow", None
+            if len(kept) <= len(words):
+                parsed.unanswered = ""
+        return parsed
 
     def _parse_request(self, command: str, tokens: list[str], marked: int) -> ParsedCommand:
         doc = self._parse_words(tokens)

@@ -126,7 +126,7 @@ NOUN_LIKE_VERBS = {"stop", "open", "watch", "show", "pick", "turn", "cut", "clos
                    "man", "guy", "woman", "person", "lady", "boy", "girl", "kid", "child", "baby", "people", "mother",
                    "father", "player", "batter", "sub", "mirror", "phone", "boat", "book", "ball", "bread",
                    "cake", "piece", "slice", "head", "hair", "leg", "arm", "shoe", "hat", "cap", "bag", "bear",
-                   "track", "monitor", "tail", "trace", "follow"}
+                   "track", "monitor", "tail", "trace"}
 # Whole phrases that read as one object although they start with a verb.
 COMPOUND_NOUNS = {"pick up truck", "pickup truck", "stop light", "stop sign", "turn signal", "walk sign", "push cart",
                   "pull up bar", "cut out", "set up", "drop off", "take out", "hand out", "pop up", "stand up comedian",
