@@ -112,10 +112,15 @@ def _add(stages: dict[str, list[float]], name: str, value: float) -> None:
     stages.setdefault(name, []).append(value)
 
 
+def _sam_dtype(engine) -> str:
+    """The dtype of the proposal generator's matrix products (models.precision, device.resolve_sam_dtype)."""
+    return str(getattr(engine.propose, "compute_dtype", "n/a")).removeprefix("torch.")
+
+
 def _report(args, engine, load_s, stages, n) -> str:
     lines = [
-        f"### {args.proposals} {args.sam_model} + {args.clip_model}, {engine.device} "
-        f"{str(engine.dtype).removeprefix('torch.')}, "
+        f"### {args.proposals} {args.sam_model} + {args.clip_model}, {engine.device}, precision {args.precision}: "
+        f"CLIP {str(engine.dtype).removeprefix('torch.')}, SAM {_sam_dtype(engine)}, "
         f"{n} refcoco_val56 photos, torch {torch.__version__}, {torch.get_num_threads()} threads",
         "",
         f"command: `.venv/bin/python bench/bench_engine.py --images {args.images} --proposals {args.proposals} "

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from ros2_zsris.core.config import ProposalConfig
 from ros2_zsris.core.errors import ConfigError, WeightsError
 from ros2_zsris.core.vision.sam2_backend import build_sam2_model, fast_sam2_generator, load_sam2
+from ros2_zsris.core.vision.sam_fast import decode_single_points
 
 CPU = torch.device("cpu")
 
@@ -62,7 +64,37 @@ def test_generator_gives_sam2s_own_masks(hiera_t_checkpoint, book_photo):
     model = load_sam2("hiera_t", str(hiera_t_checkpoint), CPU)
     stock = SAM2AutomaticMaskGenerator(model, **settings).generate(book_photo)
     fast = fast_sam2_generator(model, **settings).generate(book_photo)
-    assert len(stock) > 0 and len(fast) == len(stock)
+    assert len(stock) == 12 and len(fast) == len(stock)  # every candidate of the 4 points, in the same order
     for ours, theirs in zip(fast, stock, strict=True):
         assert np.array_equal(ours["segmentation"], theirs["segmentation"])
         assert ours["predicted_iou"] == pytest.approx(theirs["predicted_iou"], abs=1e-6)
+    # precision auto on a CPU with native bf16 (any CPU can run it; this checks masks, not speed)
+    bf16 = fast_sam2_generator(load_sam2("hiera_t", str(hiera_t_checkpoint), CPU), encoder_dtype=torch.bfloat16,
+                               decoder_dtype=torch.bfloat16, **settings).generate(book_photo)
+    assert len(bf16) == len(stock)
+    for ours, theirs in zip(bf16, stock, strict=True):
+        both = np.logical_and(ours["segmentation"], theirs["segmentation"]).sum()
+        assert both / max(np.logical_or(ours["segmentation"], theirs["segmentation"]).sum(), 1) >= 0.98
+
+
+def test_decoder_matches_sam2s():
+    """sam_fast.decode_single_points on sam2's decoder (object-score token, high-resolution features)."""
+    torch.manual_seed(5)
+    model = build_sam2_model("hiera_t")
+    embedding, feat_s0 = torch.randn(1, 256, 64, 64), torch.randn(1, 32, 256, 256)
+    feat_s1 = torch.randn(1, 64, 128, 128)
+    coords, labels = torch.rand(5, 1, 2) * 1024, torch.ones(5, 1, dtype=torch.int)
+    with torch.no_grad():
+        sparse, dense = model.sam_prompt_encoder(points=(coords, labels), boxes=None, masks=None)
+        pe = model.sam_prompt_encoder.get_dense_pe()
+        expected, expected_iou, _, _ = model.sam_mask_decoder(
+            image_embeddings=embedding, image_pe=pe, sparse_prompt_embeddings=sparse, dense_prompt_embeddings=dense,
+            multimask_output=True, repeat_image=True, high_res_features=[feat_s0, feat_s1])
+        masks, iou, _ = decode_single_points(model.sam_mask_decoder, embedding, pe, sparse, dense,
+                                             high_res_features=[feat_s0, feat_s1], chunk=2)
+    torch.testing.assert_close(masks, expected, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(iou, expected_iou, atol=1e-5, rtol=1e-5)
+
+
+def test_sam2_is_a_valid_backend():
+    ProposalConfig(backend="sam2").validate()  # the setting the README documents (a merge had dropped it)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .errors import ConfigError
 
-PROPOSAL_BACKENDS = ("sam", "classical", "given")
+PROPOSAL_BACKENDS = ("sam", "sam2", "classical", "given")
 ZSRIS_METHOD, PAPER_METHOD = "zsris", "gl-clip-paper"
 METHODS = (ZSRIS_METHOD, PAPER_METHOD)
 

@@ -16,7 +16,7 @@ import torch
 
 from .config import PAPER_METHOD, EngineConfig, apply_embedded_settings
 from .conversation import Conversation
-from .device import resolve_device, resolve_dtype
+from .device import resolve_device, resolve_dtype, resolve_sam_dtype
 from .errors import InputError
 from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
 from .grounding import ground, region_geometry
@@ -54,15 +54,20 @@ class ZsrisEngine:
         self._targets: dict[tuple[str, bool], tuple[ExpressionStructure | None, str]] = {}
 
     def _build_proposal_generator(self):
-        proposals = self.config.proposals
+        proposals, models = self.config.proposals, self.config.models
+        if proposals.backend in ("sam", "sam2"):
+            dtype = resolve_sam_dtype(models.precision, self.device)
+            LOG.info("%s proposals: matrix products in %s (precision %s on %s%s)", proposals.backend,
+                     str(dtype).removeprefix("torch."), models.precision, self.device,
+                     "; set precision fp32 to force fp32" if dtype != torch.float32 else "")
         if proposals.backend == "sam":
-            sam = load_sam(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
-            return SamProposalGenerator(sam, proposals)
+            sam = load_sam(models.sam_model, models.sam_checkpoint, self.device)
+            return SamProposalGenerator(sam, proposals, compute_dtype=dtype)
         if proposals.backend == "given":
             return _masks_required
         if proposals.backend == "sam2":
-            model = load_sam2(self.config.models.sam_model, self.config.models.sam_checkpoint, self.device)
-            return SamProposalGenerator(model, proposals, fast_sam2_generator)
+            model = load_sam2(models.sam_model, models.sam_checkpoint, self.device)
+            return SamProposalGenerator(model, proposals, fast_sam2_generator, compute_dtype=dtype)
         return ClassicalProposalGenerator(proposals)
 
     def _build_region_encoder(self) -> RegionEncoder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from ..config import ProposalConfig
 from .sam_fast import FastSamAutomaticMaskGenerator
@@ -38,13 +39,19 @@ class SamProposalGenerator:
 
     The generator is segment-anything's own with a faster encoder attention, decoder and
     filter order (sam_fast.py); its masks match the stock generator's (test_sam_fast.py).
-    ``generator_class`` takes the same keywords; sam2_proposals.fast_sam2_generator is one.
+    ``generator_class`` takes the same keywords; sam2_backend.fast_sam2_generator is one.
+    ``compute_dtype`` (device.resolve_sam_dtype): the dtype of the image encoder's and the
+    prompt decoder's matrix products.
     """
 
-    def __init__(self, sam: Sam, config: ProposalConfig, generator_class=FastSamAutomaticMaskGenerator):
+    def __init__(self, sam: Sam, config: ProposalConfig, generator_class=FastSamAutomaticMaskGenerator,
+                 compute_dtype: torch.dtype = torch.float32):
         self.config = config
+        self.compute_dtype = compute_dtype
         self.generator = generator_class(
             sam,
+            encoder_dtype=compute_dtype,
+            decoder_dtype=compute_dtype,
             points_per_side=config.points_per_side,
             points_per_batch=config.points_per_batch,
             pred_iou_thresh=config.pred_iou_thresh,

@@ -1,10 +1,11 @@
 """SAM 2 / SAM 2.1 (the ``sam2`` package) as a light proposal backend.
 
 Hiera-tiny's image encoder is far cheaper than SAM vit_b's on a CPU, but the stock
-SAM2AutomaticMaskGenerator then spends as long again run-length encoding and deep-copying
-every candidate mask before NMS discards most of them. The generator below keeps the
-candidates as tensors until NMS has chosen (the same post-processing fix as sam_fast.py)
-and is otherwise sam2's own code.
+SAM2AutomaticMaskGenerator then spends most of the frame in its mask decoder (64 copies of
+the image embedding) and in run-length encoding and deep-copying every candidate mask before
+NMS discards most of them. The generator below shares sam_fast.py's decoder (sam2's has the
+same two-way transformer, plus an object-score token and high-resolution features) and
+filter order, and is otherwise sam2's own code.
 """
 
 from __future__ import annotations
@@ -102,67 +103,42 @@ def _guess_sam2_size(state_dict: dict) -> str:
     return f"; the file looks like a '{guess}' checkpoint" if guess else ""
 
 
-def fast_sam2_generator(model, **kwargs):
-    """sam2's SAM2AutomaticMaskGenerator with the candidates kept as tensors until NMS."""
+def fast_sam2_generator(model, encoder_dtype: torch.dtype = torch.float32,
+                        decoder_dtype: torch.dtype = torch.float32, **kwargs):
+    """sam2's SAM2AutomaticMaskGenerator through sam_fast.FastCrops (the SAM 1 fast decoder and filter order).
+
+    ``encoder_dtype`` / ``decoder_dtype`` as for FastSamAutomaticMaskGenerator.
+    """
     from sam2.automatic_mask_generator import SAM2AutomaticMaskGenerator
-    from sam2.utils.amg import (
-        MaskData,
-        batch_iterator,
-        batched_mask_to_box,
-        calculate_stability_score,
-        is_box_near_crop_edge,
-        mask_to_rle_pytorch,
-        uncrop_boxes_xyxy,
-        uncrop_masks,
-        uncrop_points,
-    )
-    from torchvision.ops.boxes import batched_nms
 
-    class FastSam2AutomaticMaskGenerator(SAM2AutomaticMaskGenerator):
-        def _process_crop(self, image: np.ndarray, crop_box: list[int], crop_layer_idx: int,
-                          orig_size: tuple[int, ...]) -> MaskData:
-            x0, y0, x1, y1 = crop_box
-            cropped = image[y0:y1, x0:x1, :]
-            size = cropped.shape[:2]
-            self.predictor.set_image(cropped)
-            points_for_image = self.point_grids[crop_layer_idx] * np.array(size)[None, ::-1]
-            parts = [self._process_batch_masks(points, size, crop_box, orig_size)
-                     for (points,) in batch_iterator(self.points_per_batch, points_for_image)]
+    from .sam_fast import FastCrops, compute_in, decode_single_points
+
+    class FastSam2AutomaticMaskGenerator(FastCrops, SAM2AutomaticMaskGenerator):
+        @property
+        def _mask_threshold(self) -> float:
+            return self.mask_threshold
+
+        def _decode(self, points: np.ndarray, im_size: tuple[int, ...], min_iou: float | None):
+            """sam2's _process_batch (use_m2m off) prompt and decoder calls, through decode_single_points."""
+            predictor, sam = self.predictor, self.predictor.model
+            points = torch.as_tensor(points, dtype=torch.float32, device=predictor.device)
+            in_points = predictor._transforms.transform_coords(points, normalize=True, orig_hw=im_size)
+            labels = torch.ones(in_points.shape[0], 1, dtype=torch.int, device=in_points.device)
+            sparse, dense = sam.sam_prompt_encoder(points=(in_points[:, None, :], labels), boxes=None, masks=None)
+            features = predictor._features
+            masks, ious, computed = decode_single_points(
+                sam.sam_mask_decoder, features["image_embed"][-1:], sam.sam_prompt_encoder.get_dense_pe(), sparse,
+                dense, high_res_features=[level[-1:] for level in features["high_res_feats"]], min_iou=min_iou,
+                upscale_dtype=self.decoder_dtype)
+            return masks, ious, computed, points.repeat_interleave(3, dim=0)
+
+        def _upsample(self, low_res: torch.Tensor) -> torch.Tensor:
+            return self.predictor._transforms.postprocess_masks(low_res[:, None], self.predictor._orig_hw[-1])[:, 0]
+
+        def _reset_predictor(self) -> None:
             self.predictor.reset_predictor()
-            data = MaskData(**{key: torch.cat([part[key] for part in parts]) for key, _ in parts[0].items()})
-            keep = batched_nms(data["boxes"].float(), data["iou_preds"], torch.zeros_like(data["boxes"][:, 0]),
-                               iou_threshold=self.box_nms_thresh)
-            data.filter(keep)
-            data["boxes"] = uncrop_boxes_xyxy(data["boxes"], crop_box)
-            data["points"] = uncrop_points(data["points"], crop_box)
-            data["crop_boxes"] = torch.tensor([crop_box for _ in range(len(data["boxes"]))])
-            data["rles"] = mask_to_rle_pytorch(uncrop_masks(data["masks"], crop_box, *orig_size))
-            del data["masks"]
-            return data
 
-        def _process_batch_masks(self, points, im_size, crop_box, orig_size) -> MaskData:
-            """sam2's _process_batch (use_m2m off) up to, not including, uncrop + RLE."""
-            orig_h, orig_w = orig_size
-            points = torch.as_tensor(points, dtype=torch.float32, device=self.predictor.device)
-            in_points = self.predictor._transforms.transform_coords(points, normalize=True, orig_hw=im_size)
-            in_labels = torch.ones(in_points.shape[0], dtype=torch.int, device=in_points.device)
-            masks, iou_preds, _ = self.predictor._predict(in_points[:, None, :], in_labels[:, None],
-                                                          multimask_output=self.multimask_output,
-                                                          return_logits=True)
-            data = MaskData(masks=masks.flatten(0, 1), iou_preds=iou_preds.flatten(0, 1),
-                            points=points.repeat_interleave(masks.shape[1], dim=0))
-            del masks
-            if self.pred_iou_thresh > 0.0:
-                data.filter(data["iou_preds"] > self.pred_iou_thresh)
-            data["stability_score"] = calculate_stability_score(data["masks"], self.mask_threshold,
-                                                                self.stability_score_offset)
-            if self.stability_score_thresh > 0.0:
-                data.filter(data["stability_score"] >= self.stability_score_thresh)
-            data["masks"] = data["masks"] > self.mask_threshold
-            data["boxes"] = batched_mask_to_box(data["masks"])
-            keep_mask = ~is_box_near_crop_edge(data["boxes"], crop_box, [0, 0, orig_w, orig_h])
-            if not torch.all(keep_mask):
-                data.filter(keep_mask)
-            return data
-
-    return FastSam2AutomaticMaskGenerator(model, **kwargs)
+    compute_in(model.image_encoder, encoder_dtype)
+    generator = FastSam2AutomaticMaskGenerator(model, **kwargs)
+    generator.decoder_dtype = decoder_dtype
+    return generator

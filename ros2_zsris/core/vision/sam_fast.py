@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import types
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -34,7 +35,6 @@ from segment_anything import SamAutomaticMaskGenerator  # noqa: E402
 from segment_anything.modeling import Sam  # noqa: E402
 from segment_anything.modeling.image_encoder import Attention as EncoderAttention  # noqa: E402
 from segment_anything.modeling.image_encoder import get_rel_pos  # noqa: E402
-from segment_anything.modeling.mask_decoder import MaskDecoder  # noqa: E402
 from segment_anything.utils.amg import (  # noqa: E402
     MaskData,
     batch_iterator,
@@ -160,97 +160,207 @@ def _query_logits(attn, image: torch.Tensor, tokens_k: torch.Tensor, pe_q: torch
     return torch.baddbmm(pe_q @ k_blocks, image.expand(batch, -1, -1), attn.q_proj.weight.t() @ k_blocks)
 
 
-@torch.no_grad()
-def decode_single_points(decoder: MaskDecoder, image_embedding: torch.Tensor, image_pe: torch.Tensor,
-                         sparse: torch.Tensor, dense: torch.Tensor,
-                         upscale_chunk: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
-    """MaskDecoder(..., multimask_output=True) for B prompts on one image, same arithmetic.
+@dataclass
+class _ImageTerms:
+    """What every prompt shares on one image: the keys, the positional terms and their projections."""
 
-    ``image_embedding`` (1, D, h, w), ``image_pe`` (1, D, h, w), ``sparse`` (B, T, D),
-    ``dense`` (1 or B, D, h, w) and identical across prompts (no mask input).
-    Returns low-res masks (B, 3, 4h, 4w) and IoU predictions (B, 3).
-    """
+    keys0: torch.Tensor  # (1, N, D) image embedding + dense prompt embedding
+    pe: torch.Tensor  # (1, N, D)
+    layer1_query_logits: torch.Tensor  # (1, N, h*c): layer 1 image-to-token queries (keys0 + pe), projected
+    layer2_pe_k: torch.Tensor  # (1, N, h*c)
+    layer2_pe_q: torch.Tensor  # (1, N, h*c)
+    final_pe_k: torch.Tensor  # (1, N, h*c)
+    high_res: tuple[torch.Tensor, torch.Tensor] | None  # SAM 2: (feat_s1, feat_s0) in the upscaler's layout
+
+
+def _image_terms(decoder: torch.nn.Module, image_embedding: torch.Tensor, image_pe: torch.Tensor, dense: torch.Tensor,
+                 high_res_features: list[torch.Tensor] | None) -> _ImageTerms:
     transformer = decoder.transformer
-    first, second = transformer.layers  # segment-anything's decoder: depth 2, first skips its PE
-    batch = sparse.shape[0]
-    _, dim, height, width = image_embedding.shape
-    keys0 = (image_embedding + dense[:1]).flatten(2).transpose(1, 2)  # (1, N, D)
-    pe = image_pe.flatten(2).transpose(1, 2)  # (1, N, D)
-    output_tokens = torch.cat([decoder.iou_token.weight, decoder.mask_tokens.weight], dim=0)
-    point_embedding = torch.cat((output_tokens.unsqueeze(0).expand(batch, -1, -1), sparse), dim=1)
+    first, second = transformer.layers
+    keys0 = (image_embedding + dense[:1]).flatten(2).transpose(1, 2)
+    pe = image_pe.flatten(2).transpose(1, 2)
+    i2t = first.cross_attn_image_to_token
+    high_res = None
+    if high_res_features is not None:
+        feat_s0, feat_s1 = high_res_features
+        high_res = (_subpixel_layout(feat_s1, 1), _subpixel_layout(feat_s0, 2))
+    return _ImageTerms(
+        keys0=keys0, pe=pe, layer1_query_logits=i2t.q_proj(keys0 + pe),
+        layer2_pe_k=F.linear(pe, second.cross_attn_token_to_image.k_proj.weight,
+                             second.cross_attn_token_to_image.k_proj.bias),
+        layer2_pe_q=F.linear(pe, second.cross_attn_image_to_token.q_proj.weight,
+                             second.cross_attn_image_to_token.q_proj.bias),
+        final_pe_k=F.linear(pe, transformer.final_attn_token_to_image.k_proj.weight,
+                            transformer.final_attn_token_to_image.k_proj.bias),
+        high_res=high_res)
 
-    # ---- layer 1 (keys are the same image for every prompt)
+
+def _subpixel_layout(feature: torch.Tensor, levels: int) -> torch.Tensor:
+    """(1, C, h*2^L, w*2^L) map -> (h*w*4^L, C) rows in the order _upscale produces its sub-pixels.
+
+    Row (i, j, a1, b1, ..., aL, bL) is pixel (2^L i + 2^(L-1) a1 + ... + aL, same for j and b).
+    """
+    channels, height, width = feature.shape[1], feature.shape[2] >> levels, feature.shape[3] >> levels
+    split = feature[0].reshape(channels, height, *([2] * levels), width, *([2] * levels))
+    # dims: c, i, a1..aL, j, b1..bL  ->  i, j, a1, b1, ..., aL, bL, c
+    pairs = [dim for k in range(1, levels + 1) for dim in (1 + k, 2 + levels + k)]
+    return split.permute(1, 2 + levels, *pairs, 0).reshape(-1, channels)
+
+
+@torch.no_grad()
+def decode_single_points(decoder: torch.nn.Module, image_embedding: torch.Tensor, image_pe: torch.Tensor,
+                         sparse: torch.Tensor, dense: torch.Tensor,
+                         high_res_features: list[torch.Tensor] | None = None, chunk: int = 16,
+                         min_iou: float | None = None,
+                         upscale_dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """MaskDecoder(..., multimask_output=True) for B single-point prompts on one image, same arithmetic.
+
+    Works for segment-anything's and sam2's decoders (sam2: an object-score token first, and the
+    high-resolution features ``[feat_s0, feat_s1]`` added in the upscaler). ``image_embedding``
+    and ``image_pe`` (1, D, h, w), ``sparse`` (B, T, D), ``dense`` (1 or B, D, h, w), identical
+    across prompts (no mask input). The per-prompt work runs ``chunk`` prompts at a time so
+    its (chunk, N, D) tensors stay nearer the cache (one thread: chunk 2 was ~1.4x faster than
+    64); much smaller chunks mean many small parallel ops, which 2 threads on a busy machine
+    run badly (chunk 2 took twice as long as 64 there): 16 is close to the best in both.
+    With ``min_iou``, the masks of a prompt none of whose 3 IoU predictions exceeds it are not
+    upscaled (the generator's quality filter would drop all three before looking at them).
+    Returns the low-res masks of the prompts computed (K, 3, 4h, 4w), the IoU predictions of all
+    (B, 3), and which prompts were computed (B,) bool.
+    """
+    first = decoder.transformer.layers[0]  # depth 2, the first skips its PE
+    batch = sparse.shape[0]
+    _, _, height, width = image_embedding.shape
+    terms = _image_terms(decoder, image_embedding, image_pe, dense, high_res_features)
+    prefix = [decoder.obj_score_token.weight] if getattr(decoder, "pred_obj_scores", False) else []
+    output_tokens = torch.cat([*prefix, decoder.iou_token.weight, decoder.mask_tokens.weight], dim=0)
+    point_embedding = torch.cat((output_tokens.unsqueeze(0).expand(batch, -1, -1), sparse), dim=1)
+    # layer 1, token side: the keys are the same image for every prompt
     queries = first.norm1(first.self_attn(q=point_embedding, k=point_embedding, v=point_embedding))
-    shared_k = keys0 + pe
-    attn_out = first.cross_attn_token_to_image(q=queries + point_embedding, k=shared_k, v=keys0)
+    attn_out = first.cross_attn_token_to_image(q=queries + point_embedding, k=terms.keys0 + terms.pe, v=terms.keys0)
     queries = first.norm2(queries + attn_out)
     queries = first.norm3(queries + first.mlp(queries))
+    masks, ious, computed = [], [], []
+    for start in range(0, batch, chunk):
+        part = slice(start, start + chunk)
+        mask, iou, done = _decode_chunk(decoder, terms, queries[part], point_embedding[part], len(prefix),
+                                        height, width, min_iou, upscale_dtype)
+        masks.append(mask)
+        ious.append(iou)
+        computed.append(done)
+    return torch.cat(masks), torch.cat(ious), torch.cat(computed)
+
+
+def _decode_chunk(decoder: torch.nn.Module, terms: _ImageTerms, queries: torch.Tensor, point_embedding: torch.Tensor,
+                  offset: int, height: int, width: int, min_iou: float | None,
+                  upscale_dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Everything after layer 1's token side, for a few prompts: their keys differ per prompt."""
+    transformer = decoder.transformer
+    first, second = transformer.layers
     i2t = first.cross_attn_image_to_token
     k = i2t.k_proj(queries + point_embedding) / math.sqrt(i2t.internal_dim // i2t.num_heads)
-    logits = i2t.q_proj(shared_k) @ _block_diag_tokens(k, i2t.num_heads)  # (B, N, h*T)
-    keys = first.norm4(keys0 + _image_to_token(i2t, logits, queries))
-
-    # ---- layer 2 (keys differ per prompt; positional terms are shared)
+    logits = terms.layer1_query_logits @ _block_diag_tokens(k, i2t.num_heads)  # (b, N, h*T)
+    keys = first.norm4(terms.keys0 + _image_to_token(i2t, logits, queries))
+    # layer 2 (the positional terms are shared)
     q = queries + point_embedding
-    attn_out = second.self_attn(q=q, k=q, v=queries)
-    queries = second.norm1(queries + attn_out)
-    t2i = second.cross_attn_token_to_image
-    pe_k = F.linear(pe, t2i.k_proj.weight, t2i.k_proj.bias)
-    queries = second.norm2(queries + _token_to_image(t2i, queries + point_embedding, keys, pe_k))
+    queries = second.norm1(queries + second.self_attn(q=q, k=q, v=queries))
+    queries = second.norm2(queries + _token_to_image(second.cross_attn_token_to_image, queries + point_embedding,
+                                                     keys, terms.layer2_pe_k))
     queries = second.norm3(queries + second.mlp(queries))
     i2t = second.cross_attn_image_to_token
-    pe_q = F.linear(pe, i2t.q_proj.weight, i2t.q_proj.bias)
-    logits = _query_logits(i2t, keys, queries + point_embedding, pe_q)
+    logits = _query_logits(i2t, keys, queries + point_embedding, terms.layer2_pe_q)
     keys = second.norm4(keys + _image_to_token(i2t, logits, queries))
-
-    # ---- final token-to-image attention
+    # final token-to-image attention
     final = transformer.final_attn_token_to_image
-    pe_k = F.linear(pe, final.k_proj.weight, final.k_proj.bias)
-    queries = transformer.norm_final_attn(queries + _token_to_image(final, queries + point_embedding, keys, pe_k))
+    queries = transformer.norm_final_attn(queries + _token_to_image(final, queries + point_embedding, keys,
+                                                                    terms.final_pe_k))
+    iou_pred = decoder.iou_prediction_head(queries[:, offset, :])[:, 1:]
+    done = torch.ones(len(iou_pred), dtype=torch.bool, device=iou_pred.device)
+    if min_iou is not None:
+        done = (iou_pred > min_iou).any(dim=1)
+        keys, queries = keys[done], queries[done]
+    first_mask = offset + 2  # tokens offset+1.. are masks; offset+1 (single mask) is unused here
+    hyper = torch.stack([decoder.output_hypernetworks_mlps[i + 1](queries[:, first_mask + i, :])
+                         for i in range(decoder.num_mask_tokens - 1)], dim=1)  # (b, 3, C)
+    return _upscale(decoder, keys, hyper, height, width, terms.high_res, upscale_dtype), iou_pred, done
 
-    iou_pred = decoder.iou_prediction_head(queries[:, 0, :])[:, 1:]
-    mask_tokens = queries[:, 2 : 1 + decoder.num_mask_tokens, :]  # tokens 1.. are masks; 0 (single) unused
-    hyper = torch.stack([decoder.output_hypernetworks_mlps[i + 1](mask_tokens[:, i, :])
-                         for i in range(mask_tokens.shape[1])], dim=1)  # (B, 3, C)
-    masks = torch.cat([_upscale(decoder, keys[start : start + upscale_chunk], hyper[start : start + upscale_chunk],
-                                height, width) for start in range(0, batch, upscale_chunk)])
-    return masks, iou_pred
 
-
-def _upscale(decoder: MaskDecoder, keys: torch.Tensor, hyper: torch.Tensor, height: int, width: int) -> torch.Tensor:
+def _upscale(decoder: torch.nn.Module, keys: torch.Tensor, hyper: torch.Tensor, height: int, width: int,
+             high_res: tuple[torch.Tensor, torch.Tensor] | None = None,
+             dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """output_upscaling (2x ConvTranspose k=2,s=2 + LayerNorm2d + GELU) as channels-last matmuls.
 
     A stride-2, kernel-2 transposed convolution writes each output pixel from exactly one
     input pixel, so it is a matrix product followed by a pixel shuffle; the shuffle is
-    done once, on the 3 final masks instead of the 32-channel features.
+    done once, on the 3 final masks instead of the 32-channel features. SAM 2 adds its
+    high-resolution features after each convolution (``high_res``: in the same layout).
+    ``dtype`` bf16: the convolutions, LayerNorm and GELU run in bf16 (this is the part of
+    the decoder with per-prompt full-resolution features); the final 3-mask product is fp32.
     """
     conv1, norm, act1, conv2, act2 = decoder.output_upscaling
     batch, tokens, _ = keys.shape
-    w1 = conv1.weight.permute(0, 2, 3, 1).reshape(conv1.in_channels, -1)  # (D, 2*2*C1)
-    x = torch.addmm(conv1.bias.repeat(4), keys.reshape(-1, keys.shape[-1]), w1)
-    x = x.reshape(batch, tokens, 4, conv1.out_channels)
-    x = act1(F.layer_norm(x, (conv1.out_channels,), norm.weight, norm.bias, norm.eps))
-    w2 = conv2.weight.permute(0, 2, 3, 1).reshape(conv2.in_channels, -1)  # (C1, 2*2*C2)
-    x = torch.addmm(conv2.bias.repeat(4), x.reshape(-1, conv2.in_channels), w2)
-    x = act2(x.reshape(batch, tokens * 16, conv2.out_channels))
-    masks = x @ hyper.transpose(1, 2)  # (B, N*4*4, 3)
+    w1 = conv1.weight.permute(0, 2, 3, 1).reshape(conv1.in_channels, -1).to(dtype)  # (D, 2*2*C1)
+    x = torch.mm(keys.reshape(-1, keys.shape[-1]).to(dtype), w1).add_(conv1.bias.to(dtype).repeat(4))
+    x = x.reshape(batch, tokens * 4, conv1.out_channels)
+    if high_res is not None:
+        x = x.add_(high_res[0].to(dtype))
+    x = act1(F.layer_norm(x, (conv1.out_channels,), norm.weight.to(dtype), norm.bias.to(dtype), norm.eps))
+    w2 = conv2.weight.permute(0, 2, 3, 1).reshape(conv2.in_channels, -1).to(dtype)  # (C1, 2*2*C2)
+    x = torch.mm(x.reshape(-1, conv2.in_channels), w2).add_(conv2.bias.to(dtype).repeat(4))
+    x = x.reshape(batch, tokens * 16, conv2.out_channels)
+    if high_res is not None:
+        x = x.add_(high_res[1].to(dtype))
+    masks = act2(x).float() @ hyper.float().transpose(1, 2)  # (B, N*4*4, 3)
     # token (i, j), first 2x2 sub-pixel (a, b), second (c, d) -> row 4i+2a+c, column 4j+2b+d
-    masks = masks.reshape(batch, height, width, 2, 2, 2, 2, -1).permute(0, 7, 1, 3, 5, 2, 4, 6)
-    return masks.reshape(batch, -1, height * 4, width * 4)
+    masks = masks.reshape(batch, height, width, 2, 2, 2, 2, hyper.shape[1]).permute(0, 7, 1, 3, 5, 2, 4, 6)
+    return masks.reshape(batch, hyper.shape[1], height * 4, width * 4)
+
+
+# --------------------------------------------------------------------------- precision
+def compute_in(module: torch.nn.Module, dtype: torch.dtype) -> torch.nn.Module:
+    """Run ``module``'s forward under autocast to ``dtype`` (bf16/fp16), its tensor outputs back in fp32, in place.
+
+    Autocast keeps normalisations and softmax in fp32 and runs the matrix products in
+    ``dtype``, which is where a CPU with AMX / AVX512-BF16 is ~10x faster than in fp32.
+    Everything after the module (prompt decoding, thresholds) sees fp32 as before.
+    """
+    if dtype == torch.float32:
+        return module
+    forward = module.forward
+
+    def low_precision_forward(*args, **kwargs):
+        device_type = next(module.parameters()).device.type
+        with torch.autocast(device_type=device_type, dtype=dtype):
+            return _to_float(forward(*args, **kwargs))
+
+    module.forward = low_precision_forward
+    return module
+
+
+def _to_float(value):
+    if isinstance(value, torch.Tensor):
+        return value.float()
+    if isinstance(value, dict):
+        return {key: _to_float(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_float(item) for item in value)
+    return value
 
 
 # --------------------------------------------------------------------------- generator
-class FastSamAutomaticMaskGenerator(SamAutomaticMaskGenerator):
-    """SamAutomaticMaskGenerator with the fast decoder and every filter before the costly steps.
+class FastCrops:
+    """The automatic mask generator's per-crop work with the fast decoder and every filter first.
 
-    The stock generator upsamples all 3 masks of every point before the quality filter,
-    run-length encodes every mask before the duplicate NMS and deep-copies those
-    encodings when it gathers them; here masks stay tensors until NMS has chosen the
-    survivors. Crops, NMS, small-region removal and the record format are the library's.
+    The stock generators (segment_anything's and sam2's) upsample all 3 masks of every
+    point before the quality filter, run-length encode every mask before the duplicate NMS
+    and deep-copy those encodings when they gather them; here masks stay tensors until NMS
+    has chosen the survivors, and only candidates that passed the IoU filter are upsampled,
+    a few at a time, straight to binary masks and stability scores.
+    Crops, NMS, small-region removal and the record format stay the library's. A backend
+    provides ``_decode``, ``_upsample``, ``_reset_predictor`` and ``_mask_threshold``.
     """
 
-    def __init__(self, model: Sam, **kwargs):
-        super().__init__(accelerate_image_encoder(model), **kwargs)
+    decoder_dtype: torch.dtype = torch.float32
+    decoder_autocast = False
 
     def _process_crop(self, image: np.ndarray, crop_box: list[int], crop_layer_idx: int,
                       orig_size: tuple[int, ...]) -> MaskData:
@@ -259,9 +369,9 @@ class FastSamAutomaticMaskGenerator(SamAutomaticMaskGenerator):
         size = cropped.shape[:2]
         self.predictor.set_image(cropped)
         points_for_image = self.point_grids[crop_layer_idx] * np.array(size)[None, ::-1]
-        parts = [self._process_batch(points, size, crop_box, orig_size)
+        parts = [self._candidates(points, size, crop_box, orig_size)
                  for (points,) in batch_iterator(self.points_per_batch, points_for_image)]
-        self.predictor.reset_image()
+        self._reset_predictor()
         data = MaskData(**{key: torch.cat([part[key] for part in parts]) for key, _ in parts[0].items()})
         keep = batched_nms(data["boxes"].float(), data["iou_preds"], torch.zeros(len(data["boxes"])),
                            iou_threshold=self.box_nms_thresh)
@@ -273,32 +383,83 @@ class FastSamAutomaticMaskGenerator(SamAutomaticMaskGenerator):
         del data["masks"]
         return data
 
-    def _process_batch(self, points: np.ndarray, im_size: tuple[int, ...], crop_box: list[int],
-                       orig_size: tuple[int, ...]) -> MaskData:
-        """The stock _process_batch minus the RLE step (done after NMS in _process_crop)."""
-        predictor, model = self.predictor, self.predictor.model
-        transformed = predictor.transform.apply_coords(points, im_size)
-        coords = torch.as_tensor(transformed, device=predictor.device)[:, None, :]
-        labels = torch.ones(coords.shape[0], 1, dtype=torch.int, device=coords.device)
-        sparse, dense = model.prompt_encoder(points=(coords, labels), boxes=None, masks=None)
-        low_res, iou_preds = decode_single_points(model.mask_decoder, predictor.features,
-                                                  model.prompt_encoder.get_dense_pe(), sparse, dense)
-        low_res, iou_preds = low_res.flatten(0, 1), iou_preds.flatten(0, 1)
-        point_rows = torch.as_tensor(points.repeat(3, axis=0))
-        keep = iou_preds > self.pred_iou_thresh  # the stock generator filters only when > 0
-        if self.pred_iou_thresh <= 0.0:
-            keep = torch.ones_like(keep)
-        masks = model.postprocess_masks(low_res[keep][:, None], predictor.input_size, predictor.original_size)
-        data = MaskData(masks=masks[:, 0], iou_preds=iou_preds[keep], points=point_rows[keep.cpu()])
+    def _candidates(self, points: np.ndarray, im_size: tuple[int, ...], crop_box: list[int],
+                    orig_size: tuple[int, ...]) -> MaskData:
+        """The stock _process_batch: same filters in the same order, upsampling after the IoU filter."""
+        min_iou = self.pred_iou_thresh if self.pred_iou_thresh > 0.0 else None  # the stock filters only when > 0
+        if self.decoder_autocast:
+            with torch.autocast(device_type=self.predictor.device.type, dtype=self.decoder_dtype):
+                low_res, iou_preds, computed, point_rows = self._decode(points, im_size, min_iou)
+        else:
+            low_res, iou_preds, computed, point_rows = self._decode(points, im_size, min_iou)
+        low_res, iou_preds = low_res.float().flatten(0, 1), iou_preds.float()
+        keep = iou_preds > self.pred_iou_thresh if min_iou is not None else torch.ones_like(iou_preds, dtype=bool)
+        keep_computed = keep[computed].flatten()
+        keep = keep.flatten()
+        masks, stability = self._binary_masks(low_res[keep_computed])
+        data = MaskData(masks=masks, iou_preds=iou_preds.flatten()[keep], points=point_rows[keep.cpu()],
+                        stability_score=stability)
         del masks, low_res
         orig_h, orig_w = orig_size
-        data["stability_score"] = calculate_stability_score(data["masks"], model.mask_threshold,
-                                                            self.stability_score_offset)
         if self.stability_score_thresh > 0.0:
             data.filter(data["stability_score"] >= self.stability_score_thresh)
-        data["masks"] = data["masks"] > model.mask_threshold
         data["boxes"] = batched_mask_to_box(data["masks"])
         keep_mask = ~is_box_near_crop_edge(data["boxes"], crop_box, [0, 0, orig_w, orig_h])
         if not torch.all(keep_mask):
             data.filter(keep_mask)
         return data
+
+
+    def _binary_masks(self, low_res: torch.Tensor, chunk: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+        """Upsampled logits -> stability scores and binary masks, ``chunk`` masks at a time.
+
+        The stock generator holds every candidate's full-size float logits at once (192 masks
+        at 1024x1024 inside postprocess_masks: 0.8 GB); per chunk the same arithmetic stays
+        in cache and only the binary masks are kept.
+        """
+        masks, scores = [], []
+        for start in range(0, len(low_res), chunk):
+            logits = self._upsample(low_res[start : start + chunk])
+            scores.append(calculate_stability_score(logits, self._mask_threshold, self.stability_score_offset))
+            masks.append(logits > self._mask_threshold)
+        if not masks:
+            empty = self._upsample(low_res[:0])
+            return empty > self._mask_threshold, empty.new_zeros(0)
+        return torch.cat(masks), torch.cat(scores)
+
+
+class FastSamAutomaticMaskGenerator(FastCrops, SamAutomaticMaskGenerator):
+    """segment_anything's SamAutomaticMaskGenerator through FastCrops and the SDPA encoder attention.
+
+    ``encoder_dtype`` / ``decoder_dtype``: torch.bfloat16 runs that stage's matrix products in
+    bf16 (see compute_in); float32 (the default) is the library's arithmetic.
+    """
+
+    def __init__(self, model: Sam, encoder_dtype: torch.dtype = torch.float32,
+                 decoder_dtype: torch.dtype = torch.float32, **kwargs):
+        accelerate_image_encoder(model)
+        compute_in(model.image_encoder, encoder_dtype)
+        super().__init__(model, **kwargs)
+        self.decoder_dtype = decoder_dtype
+
+    @property
+    def _mask_threshold(self) -> float:
+        return self.predictor.model.mask_threshold
+
+    def _decode(self, points: np.ndarray, im_size: tuple[int, ...],
+                min_iou: float | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        predictor, model = self.predictor, self.predictor.model
+        coords = torch.as_tensor(predictor.transform.apply_coords(points, im_size), device=predictor.device)[:, None]
+        labels = torch.ones(coords.shape[0], 1, dtype=torch.int, device=coords.device)
+        sparse, dense = model.prompt_encoder(points=(coords, labels), boxes=None, masks=None)
+        masks, ious, computed = decode_single_points(model.mask_decoder, predictor.features,
+                                                     model.prompt_encoder.get_dense_pe(), sparse, dense,
+                                                     min_iou=min_iou, upscale_dtype=self.decoder_dtype)
+        return masks, ious, computed, torch.as_tensor(points.repeat(3, axis=0))
+
+    def _upsample(self, low_res: torch.Tensor) -> torch.Tensor:
+        predictor = self.predictor
+        return predictor.model.postprocess_masks(low_res[:, None], predictor.input_size, predictor.original_size)[:, 0]
+
+    def _reset_predictor(self) -> None:
+        self.predictor.reset_image()
