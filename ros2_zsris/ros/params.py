@@ -83,7 +83,7 @@ DESCRIPTIONS = {
     "models.sam_checkpoint": "official SAM (or SAM 2 / 2.1) checkpoint file",
     "models.spacy_model": "spaCy English pipeline name, or auto",
     "models.device": "auto, cpu, cuda or cuda:N",
-    "models.precision": "auto, fp32 or fp16 (GPU only)",
+    "models.precision": "auto (CLIP fp16 on GPU; SAM/SAM 2 in bf16 where the CPU/GPU has it), fp32, or fp16 (GPU)",
     "proposals.backend": "sam, sam2, classical (no weights) or given (masks come with each frame)",
     "method": "zsris (the project's pipeline) or gl-clip-paper (the official Global-Local CLIP, exactly)",
     "fusion.alpha": "global vs local visual feature weight",

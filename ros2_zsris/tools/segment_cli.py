@@ -49,7 +49,8 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--min-area", type=int, default=proposals.min_area_px,
                        help="drop proposals under this many pixels")
     group.add_argument("--device", default=defaults.device, help="auto, cpu, cuda or cuda:N")
-    group.add_argument("--precision", default=defaults.precision, help="auto, fp32 or fp16 (GPU only)")
+    group.add_argument("--precision", default=defaults.precision,
+                       help="auto (CLIP fp16 on GPU, SAM bf16 where the hardware has it), fp32 (force), fp16 (GPU)")
     group.add_argument("--spacy-model", default=defaults.spacy_model)
     group.add_argument("--alpha", type=float, default=None,
                        help="global vs local weight (default 0.95; 0.5 for the embedded model)")
