@@ -157,5 +157,5 @@ def result_cdr(store, stamp_ns: int, frame_id: str, index: int, command: str, st
         destination_has_point_3d=False, destination_point_3d=point(x=0.0, y=0.0, z=0.0),
         destination_mask=types["sensor_msgs/msg/Image"](header=header, height=0, width=0, encoding="",
                                                         is_bigendian=0, step=0, data=np.zeros(0, np.uint8)),
-        context="", unanswered="")
+        context="", unanswered="", tracking=False, track_id=0, track_confidence=float("nan"), track_source="")
     return store.serialize_cdr(msg, RESULT_TYPE)
