@@ -18,5 +18,5 @@ EMBEDDED_SETTINGS = {
     ("fusion", "alpha"): EMBEDDED_ALPHA,
     ("proposals", "backend"): "classical",
     ("proposals", "min_area_px"): 60,
-    ("proposals", "max_proposals"): 40,
+    ("proposals", "max_proposals"): 60,
 }
