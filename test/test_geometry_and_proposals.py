@@ -164,11 +164,11 @@ def test_a_white_cubes_grey_faces_join_it_and_a_touching_white_ball_keeps_its_ow
     merged = merge_shaded_parts(image, labels)
     assert _largest_share(merged, cube) > 0.95
     assert (merged[~cube] == np.bincount(merged[cube]).argmax()).mean() < 0.01  # the table stays out
-    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60))(image)
+    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9))(image)
     assert max(_iou(m, cube) for m in proposals.masks) > 0.95
 
     image, (cube, ball) = _white_scene(("ball", 117))
-    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60))(image)
+    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9))(image)
     assert max(_iou(m, ball) for m in proposals.masks) > 0.85  # its highlight may be a region apart
 
 
@@ -177,10 +177,10 @@ def test_classical_selection_from_label_counts_equals_filtering_the_masks():
     every mask; the result must be what filtering all the masks themselves gives."""
     from PIL import Image
 
-    from ros2_zsris.core.vision.classical import NEAR_DUPLICATE_IOU, ClassicalProposalGenerator
+    from ros2_zsris.core.vision.classical import ClassicalProposalGenerator
     from ros2_zsris.tabletop.scenes import make_scenes
 
-    config = ProposalConfig(backend="classical", min_area_px=60, max_proposals=25)
+    config = ProposalConfig(backend="classical", min_area_px=60, max_proposals=25, overlap_thresh=0.9)
     generator = ClassicalProposalGenerator(config)
     for scene in make_scenes(5, 2, height=144, width=192) + make_scenes(6, 1, height=240, width=400):
         height, width = scene.image.shape[:2]
@@ -190,8 +190,7 @@ def test_classical_selection_from_label_counts_equals_filtering_the_masks():
             masks.extend(full == label for label in np.unique(full))
         stacked = np.stack(masks)
         areas = stacked.reshape(len(stacked), -1).sum(axis=1).astype(np.float32) / (height * width)
-        expected = filter_proposals(Proposals(stacked, areas), config, overlap_of="union",
-                                    overlap_thresh=NEAR_DUPLICATE_IOU)
+        expected = filter_proposals(Proposals(stacked, areas), config, overlap_of="union")
         got = generator(scene.image)
         assert got.masks.shape == expected.masks.shape and np.array_equal(got.masks, expected.masks)
         assert np.allclose(got.scores, expected.scores)

@@ -20,9 +20,6 @@ SCALES = (100.0, 300.0, 1000.0)
 # join the table, costing small objects (a 4-pixel ring) their outline.
 SIGMA = 0.4
 MIN_REGION_SHARE = 1.0 / 1000  # smallest region, as a share of the work image (a cone's shaded base survives)
-# Segmentation levels overlap a lot; only near-duplicates go, so an object's own mask is never
-# dropped for a coarser region that also holds its neighbour (IoU 0.5 with it).
-NEAR_DUPLICATE_IOU = 0.9
 
 
 class ClassicalProposalGenerator:
@@ -49,8 +46,7 @@ class ClassicalProposalGenerator:
                 inter[offsets[j]:offsets[j + 1], offsets[i]:offsets[i + 1]] = block.T
         scores = areas / float(height * width)  # no learned quality score: prefer larger regions
         chosen = select_proposals(areas, lambda rows: inter[np.ix_(rows, rows)], scores, self.config,
-                                  overlap_of="union",
-                                  overlap_thresh=max(self.config.overlap_thresh, NEAR_DUPLICATE_IOU))
+                                  overlap_of="union")
         if chosen.size == 0:
             return Proposals.empty(height, width)
         layer_of = np.searchsorted(offsets, chosen, side="right") - 1

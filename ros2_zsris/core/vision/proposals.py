@@ -64,8 +64,7 @@ class SamProposalGenerator:
         return filter_proposals(Proposals(masks, scores), self.config)
 
 
-def filter_proposals(proposals: Proposals, config: ProposalConfig, overlap_of: str = "smaller",
-                     overlap_thresh: float | None = None) -> Proposals:
+def filter_proposals(proposals: Proposals, config: ProposalConfig, overlap_of: str = "smaller") -> Proposals:
     """Drop small masks, resolve overlaps in favour of the larger mask, cap the count
     (``select_proposals`` on the masks' own areas and pairwise intersections)."""
     masks, scores = proposals.masks, proposals.scores
@@ -73,12 +72,12 @@ def filter_proposals(proposals: Proposals, config: ProposalConfig, overlap_of: s
     areas = flat.sum(axis=1)
     as_float = flat.astype(np.float32)
     chosen = select_proposals(areas, lambda rows: as_float[rows] @ as_float[rows].T, scores, config,
-                              overlap_of, overlap_thresh)  # one BLAS call instead of N^2 mask ANDs
+                              overlap_of)  # one BLAS call instead of N^2 mask ANDs
     return Proposals(masks[chosen], scores[chosen])
 
 
 def select_proposals(areas: np.ndarray, intersections, scores: np.ndarray, config: ProposalConfig,
-                     overlap_of: str = "smaller", overlap_thresh: float | None = None) -> np.ndarray:
+                     overlap_of: str = "smaller") -> np.ndarray:
     """Indices of the proposals kept: area >= min_area_px, larger first, overlapping ones dropped.
 
     ``intersections(rows)`` gives the pairwise intersection areas of those candidates, so a
@@ -87,9 +86,7 @@ def select_proposals(areas: np.ndarray, intersections, scores: np.ndarray, confi
     inside a whole (a shirt inside a person) is removed even when its IoU with the whole is low.
     ``overlap_of="union"`` (IoU) removes only near-duplicates: for a segmentation hierarchy, whose
     coarse levels merge neighbouring objects into one region, parts are the objects.
-    ``overlap_thresh`` replaces ``config.overlap_thresh`` (a backend's own notion of duplicate).
     """
-    limit = config.overlap_thresh if overlap_thresh is None else overlap_thresh
     candidates = np.flatnonzero(areas >= max(config.min_area_px, 1))
     candidates = candidates[np.argsort(-areas[candidates], kind="stable")]
     if candidates.size == 0:
@@ -102,7 +99,7 @@ def select_proposals(areas: np.ndarray, intersections, scores: np.ndarray, confi
         overlap = inter / np.minimum.outer(sizes, sizes)
     kept: list[int] = []
     for rank in range(candidates.size):  # larger masks first, so a survivor beats its parts
-        if all(overlap[rank, other] <= limit for other in kept):
+        if all(overlap[rank, other] <= config.overlap_thresh for other in kept):
             kept.append(rank)
     chosen = candidates[kept]
     return chosen[np.argsort(-scores[chosen], kind="stable")][: config.max_proposals]
