@@ -149,6 +149,9 @@ def _white_scene(second: tuple[str, int] | None):
     return np.asarray(canvas), [labels == k for k in range(1, len(objects) + 1)]
 
 
+EMBEDDED_LIKE = ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9)
+
+
 def test_a_white_cubes_grey_faces_join_it_and_a_touching_white_ball_keeps_its_own_proposal():
     """Grey and white share one chromaticity with each other (and with grey tables), so they join
     only as a small compact group: the cube's three faces, never the table. A white ball touching
@@ -164,11 +167,11 @@ def test_a_white_cubes_grey_faces_join_it_and_a_touching_white_ball_keeps_its_ow
     merged = merge_shaded_parts(image, labels)
     assert _largest_share(merged, cube) > 0.95
     assert (merged[~cube] == np.bincount(merged[cube]).argmax()).mean() < 0.01  # the table stays out
-    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9))(image)
+    proposals = ClassicalProposalGenerator(EMBEDDED_LIKE)(image)
     assert max(_iou(m, cube) for m in proposals.masks) > 0.95
 
     image, (cube, ball) = _white_scene(("ball", 117))
-    proposals = ClassicalProposalGenerator(ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9))(image)
+    proposals = ClassicalProposalGenerator(EMBEDDED_LIKE)(image)
     assert max(_iou(m, ball) for m in proposals.masks) > 0.85  # its highlight may be a region apart
 
 

@@ -149,7 +149,7 @@ def test_contrast_beliefs_know_a_cube_is_no_cup_where_the_frame_alone_does_not(n
     prompts = contrast_prompts(structure.target, names)
     assert prompts == ["the cube", "the ball", "background", "the table"]
     contrast = np.column_stack([cube, ball, background, background])
-    belief = phrase_belief(structure.target, cup, contrast, SCALE)
+    belief = phrase_belief(structure.target, cup, cup, contrast, SCALE)
     assert belief[2] < 0.01 and belief[0] > 0.5 and abs(belief[0] - belief[1]) < 1e-9
     regions = region_geometry(masks)
     assert ground(structure, cup, [], regions, masks, SCALE).index == 2  # the frame-relative reading
@@ -158,8 +158,9 @@ def test_contrast_beliefs_know_a_cube_is_no_cup_where_the_frame_alone_does_not(n
 
 def test_contrast_beliefs_fall_back_where_the_vocabulary_cannot_judge(nlp):
     """A head the vocabulary does not know ('mug' may be its 'cup') is contrasted with background
-    only; a generic head ("the left one") and no vocabulary keep the frame-relative belief;
-    attribute words ("the red cup") also weigh the frame, since the vocabulary names kinds."""
+    only; a generic head ("the left one") and no vocabulary keep the frame-relative belief; the
+    kind ("the cup") is classified, and what else the phrase says ("the red cup") weighs the frame,
+    since the vocabulary names kinds."""
     from ros2_zsris.core.grounding.beliefs import contrast_prompts, phrase_belief, relative_belief
     from ros2_zsris.core.language import Phrase
 
@@ -167,8 +168,10 @@ def test_contrast_beliefs_fall_back_where_the_vocabulary_cannot_judge(nlp):
     scores = np.array([0.3, 0.25, 0.1])
     contrast = np.column_stack([np.full(3, 0.1)])
     relative = relative_belief(scores, SCALE)
-    assert np.allclose(phrase_belief(Phrase("the one", ""), scores, contrast, SCALE), relative)
-    assert np.allclose(phrase_belief(Phrase("the cup", "cup"), scores, None, SCALE), relative)
-    plain = phrase_belief(Phrase("the cup", "cup"), scores, contrast, SCALE)
-    red = phrase_belief(Phrase("the red cup", "cup", ("red",)), scores, contrast, SCALE)
-    assert np.allclose(red, plain * relative) and plain[1] > 0.9 and red[1] < plain[1]
+    assert np.allclose(phrase_belief(Phrase("the one", ""), scores, scores, contrast, SCALE), relative)
+    assert np.allclose(phrase_belief(Phrase("the cup", "cup"), scores, None, None, SCALE), relative)
+    plain = phrase_belief(Phrase("the cup", "cup"), scores, scores, contrast, SCALE)
+    red_scores = np.array([0.2, 0.3, 0.1])  # "the red cup": #1 is the red one
+    red = phrase_belief(Phrase("the red cup", "cup", ("red",)), red_scores, scores, contrast, SCALE)
+    assert np.allclose(red, plain * relative_belief(red_scores, SCALE)) and plain[0] > 0.9 and plain[1] > 0.9
+    assert red[1] > 0.9 and red[0] < 0.2  # the other cup, by the frame-relative reading of "red"

@@ -20,7 +20,7 @@ from .device import resolve_device, resolve_dtype
 from .errors import InputError
 from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
 from .grounding import ground, region_geometry
-from .grounding.beliefs import contrast_prompts, phrase_belief
+from .grounding.beliefs import contrast_prompts, kind_text, phrase_belief
 from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
 from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
@@ -190,7 +190,7 @@ class ZsrisEngine:
         timings = result.timings_ms
         phrases = [structure.target, *(structure.relation.anchors if structure.relation else ())]
         names = self.config.grounding.names()
-        contrast = {p.text: contrast_prompts(p, names) for p in phrases} if names else {}
+        contrast = {p.text: [kind_text(p), *contrast_prompts(p, names)] for p in phrases} if names else {}
         texts = list(dict.fromkeys([p.text for p in phrases] + [t for ts in contrast.values() for t in ts]))
         with self._timed(timings, "text_features"):
             encoded = self.text_encoder.encode(texts)
@@ -199,9 +199,12 @@ class ZsrisEngine:
             scores = (visual @ torch.nn.functional.normalize(encoded, dim=-1).T).numpy()
             column = {text: k for k, text in enumerate(texts)}
             scale = self._logit_scale()
-            beliefs = [phrase_belief(p, scores[:, column[p.text]],
-                                     scores[:, [column[t] for t in contrast[p.text]]] if names else None, scale)
-                       for p in phrases]
+            beliefs = []
+            for phrase in phrases:
+                kind, *others = contrast.get(phrase.text, [None])
+                beliefs.append(phrase_belief(phrase, scores[:, column[phrase.text]],
+                                             scores[:, column[kind]] if kind else None,
+                                             scores[:, [column[t] for t in others]] if kind else None, scale))
             regions = features.regions or region_geometry(features.masks, features.depth)
             target_scores = scores[:, column[structure.target.text]]
             grounding = ground(structure, target_scores, [scores[:, column[p.text]] for p in phrases[1:]],

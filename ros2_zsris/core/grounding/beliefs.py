@@ -3,12 +3,13 @@
 Two readings of the same cosine scores:
 
 * **contrast** (``grounding.vocabulary`` set): each proposal is classified zero-shot between
-  the phrase, the other object names the model knows and background prompts, at the model's
-  own logit scale: ``w_i = softmax_k(scale * cos(v_i, t_k))[phrase]``. It is a probability per
-  proposal, so a table patch or a cube is an unlikely cup however the rest of the frame looks,
-  and two cups are both likely cups however far apart their cosines are. A phrase with
-  attributes ("the red cup") is also weighed within the frame (below), since the vocabulary
-  names kinds, not colours.
+  the phrase's kind ("the cup": its head noun), the other object names the model knows and
+  background prompts, at the model's own logit scale: ``w_i = softmax_k(scale * cos(v_i,
+  t_k))[kind]``. It is a probability per proposal, so a table patch or a cube is an unlikely cup
+  however the rest of the frame looks, and two cups are both likely cups however far apart their
+  cosines are. Whatever else the phrase says ("the red cup", "the cup in the corner") is weighed
+  within the frame (below), since the vocabulary names kinds, not colours, and words the
+  analysis left in the phrase must not turn a cup into a non-cup.
 * **frame-relative** (no vocabulary, the general default): ``w_i = exp(scale * (s_i - max s))``,
   tempered so that the frame's least likely proposal sits at exp(-SPREAD_LOGITS): CLIP's cosines
   are not calibrated across objects of one kind (a 0.01 gap between two cups is noise to a
@@ -28,6 +29,11 @@ SPREAD_LOGITS = 4.0
 def vocabulary_names(vocabulary: str) -> tuple[str, ...]:
     """'cube, ball,cup' -> ('cube', 'ball', 'cup')."""
     return tuple(name.strip().lower() for name in vocabulary.split(",") if name.strip())
+
+
+def kind_text(phrase: Phrase) -> str:
+    """The phrase's kind alone: 'the red cup on the shelf' -> 'the cup'."""
+    return f"the {phrase.head}"
 
 
 def contrast_prompts(phrase: Phrase, names: tuple[str, ...]) -> list[str]:
@@ -54,13 +60,13 @@ def relative_belief(scores: np.ndarray, logit_scale: float) -> np.ndarray:
     return np.exp(scale * (scores - np.nanmax(scores)))
 
 
-def phrase_belief(phrase: Phrase, phrase_scores: np.ndarray, contrast_scores: np.ndarray | None,
-                  logit_scale: float) -> np.ndarray:
-    """The w of one phrase: contrast when prompts are given (times the frame-relative belief for
-    attribute words), else frame-relative."""
-    if contrast_scores is None or phrase.generic:
+def phrase_belief(phrase: Phrase, phrase_scores: np.ndarray, kind_scores: np.ndarray | None,
+                  contrast_scores: np.ndarray | None, logit_scale: float) -> np.ndarray:
+    """The w of one phrase: contrast of its kind when prompts are given (times the frame-relative
+    belief of the whole phrase when it says more than its kind), else frame-relative."""
+    if contrast_scores is None or kind_scores is None or phrase.generic:
         return relative_belief(phrase_scores, logit_scale)
-    belief = contrast_belief(phrase_scores, contrast_scores, logit_scale)
-    if phrase.attributes:
+    belief = contrast_belief(kind_scores, contrast_scores, logit_scale)
+    if phrase.text != kind_text(phrase):
         belief = belief * relative_belief(phrase_scores, logit_scale)
     return belief
