@@ -175,3 +175,14 @@ def test_contrast_beliefs_fall_back_where_the_vocabulary_cannot_judge(nlp):
     red = phrase_belief(Phrase("the red cup", "cup", ("red",)), red_scores, scores, contrast, SCALE)
     assert np.allclose(red, plain * relative_belief(red_scores, SCALE)) and plain[0] > 0.9 and plain[1] > 0.9
     assert red[1] > 0.9 and red[0] < 0.2  # the other cup, by the frame-relative reading of "red"
+
+
+def test_an_extreme_presupposes_another_target(nlp):
+    """"the smallest cup" is said where there is more than one cup: with a sure big cup and a
+    doubted small one (w ~0.4), the doubted one is the answer; "the biggest cup" is still the
+    sure one, and a lone cup is still the leftmost cup."""
+    masks, scores = layout((60, 60, 14, 0.300, 0.2, 0.2), (140, 60, 6, 0.291, 0.2, 0.2))
+    assert answer(nlp, "the smallest cup", masks, scores).index == 1
+    assert answer(nlp, "the biggest cup", masks, scores).index == 0
+    masks, scores = layout((150, 60, 8, 0.30, 0.2, 0.2), (40, 60, 8, 0.20, 0.3, 0.2))
+    assert answer(nlp, "the leftmost cup", masks, scores).index == 0

@@ -11,6 +11,7 @@ instead of being filtered in or out (beliefs under RIVAL_FLOOR = 0.1 are backgro
 not compete):
 
     leftmost        P_i = w_i * prod_{j left of i} (1 - w_j)        (no target further left)
+                          * (f + (1 - f) * P(some target right of i))  (one is there: f = 0.3)
     n-th from left  P_i = w_i * P(exactly n-1 targets left of i)      (Poisson-binomial)
     middle          P_i = w_i * P(as many targets on each side, >= 1)
     biggest, closest, ... : as leftmost, on size (metric with depth) or camera distance
@@ -37,6 +38,7 @@ SAME_OBJECT_SHARE = 0.6  # intersection over the smaller mask
 ORDER_SOFTNESS = 0.01  # share of the image (or of the value range) over which "before" turns 0 -> 1
 MAX_COUNT = 8
 RIVAL_FLOOR = 0.1  # fainter beliefs are background, not rivals
+PRESUPPOSITION_FLOOR = 0.3  # weight of an extreme ("leftmost", "biggest") with no other likely target
 
 
 @dataclass
@@ -174,9 +176,16 @@ def _location(context: _Context, where: str) -> np.ndarray:
 
 
 def _first_by(context: _Context, key: np.ndarray, softness: float) -> np.ndarray:
-    """P(no rival target comes before i by ``key``)."""
+    """P(no rival target comes before i by ``key``), times the presupposition that one comes after
+    it: "the leftmost cup" is said where there is more than one cup, so a sure cup with no other
+    likely cup beside it is a worse answer than a doubted cup that has one (the doubt is CLIP's,
+    the other cup's existence is the speaker's). Soft (PRESUPPOSITION_FLOOR), so a lone cup still
+    answers."""
     before = _sigmoid((key[:, None] - key[None, :]) / softness)  # (i, j): j before i
-    return np.prod(1.0 - context.competitors() * before, axis=1)
+    rivals = context.competitors()
+    first = np.prod(1.0 - rivals * before, axis=1)
+    another = 1.0 - np.prod(1.0 - rivals * (1.0 - before), axis=1)
+    return first * (PRESUPPOSITION_FLOOR + (1.0 - PRESUPPOSITION_FLOOR) * another)
 
 
 def _preceding_counts(context: _Context, key: np.ndarray, softness: float, max_count: int) -> np.ndarray:
