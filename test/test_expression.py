@@ -65,6 +65,29 @@ FORMS = {
     "the bigger of the two cubes": ("cube", None, ("area", "max"), None, None, (), 2),
     "of the cups, the left one": ("cup", "left", None, None, None, (), None),
     "man in red shirt on left": ("man", "left", None, None, None, (), None),
+    # forms found in wordings written outside the project (bench/heldout, now development data)
+    "the cup closest to the left edge of the picture": ("cup", "left", None, None, None, (), None),
+    "the cup all the way over on the right": ("cup", "right", None, None, None, (), None),
+    "whichever cup is furthest forward": ("cup", "front", None, None, None, (), None),
+    "the most distant cup from the viewer": ("cup", None, ("distance", "max"), None, None, (), None),
+    "the bulkiest cup": ("cup", None, ("area", "max"), None, None, (), None),
+    "cup number two from the left": ("cup", None, None, (2, "left"), None, (), None),
+    "the second cup going right to left": ("cup", None, None, (2, "right"), None, (), None),
+    "the 2nd cup when you count left-to-right": ("cup", None, None, (2, "left"), None, (), None),
+    "the cup one in from the far right": ("cup", None, None, (2, "right"), None, (), None),
+    "the cup between the other two": ("cup", "middle", None, None, None, (), None),
+    "the cup flanked by the other two cups": ("cup", "middle", None, None, None, (), None),
+    "the one on the very left of the cups": ("cup", "left", None, None, None, (), None),
+    "the cup to the yellow ball's left": ("cup", None, None, None, "left_of", ("ball",), None),
+    "the cup on the yellow ball's right-hand side": ("cup", None, None, None, "right_of", ("ball",), None),
+    "the cup over on the left-hand side of the yellow ball": ("cup", None, None, None, "left_of", ("ball",), None),
+    "the cup right next to the yellow ball": ("cup", None, None, None, "near", ("ball",), None),
+    "the cup up against the yellow ball": ("cup", None, None, None, "near", ("ball",), None),
+    "the cup flanked by the yellow ball and the blue cone": ("cup", None, None, None, "between", ("ball", "cone"),
+                                                             None),
+    "the cup in the middle of the yellow ball and the blue cone": ("cup", None, None, None, "between",
+                                                                   ("ball", "cone"), None),
+    "the bigger of the pair of cups": ("cup", None, ("area", "max"), None, None, (), 2),
     "zebra on the far right": ("zebra", "right", None, None, None, (), None),
 }
 
@@ -90,12 +113,22 @@ def test_expressions_without_spatial_words_stay_plain(nlp, text):
     assert not read(nlp, text).is_spatial
 
 
+def test_a_real_relation_with_a_generic_target_is_not_mistaken_for_its_group(nlp):
+    """"the one left of the yellow cup" names another object; "the one left of the cups" the group."""
+    structure = read(nlp, "the one left of the yellow cup")
+    assert structure.relation and structure.relation.kind == "left_of" and structure.target.generic
+    assert read(nlp, "the cup left of the other cup").location == "left"
+
+
 def test_target_phrase_keeps_attributes_and_drops_spatial_words(nlp):
     assert read(nlp, "the second red cup from the left").target.text == "the red cup"
     assert read(nlp, "the man in the red shirt on the left").target.text == "the man in red shirt"
     assert read(nlp, "the cube right of the purple cone").target.text == "the cube"  # not 'the cube right'
     assert read(nlp, "the left one").target.generic
     assert read(nlp, "the red one").target.text == "the red object"
+    assert read(nlp, "the cup closest to the left edge of the picture").target.text == "the cup"
+    assert read(nlp, "the most distant cup from the viewer").target.text == "the cup"
+    assert read(nlp, "whichever cup is furthest forward").target.text == "the cup"
 
 
 def test_interpretation_names_target_relation_and_anchor_index(nlp):

@@ -130,3 +130,70 @@ def _largest_share(labels: np.ndarray, mask: np.ndarray) -> float:
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def _white_scene(second: tuple[str, int] | None):
+    """A white cube (white front, grey shaded faces) on a brown table, and maybe a white object
+    beside it touching it."""
+    from PIL import Image, ImageDraw
+
+    from ros2_zsris.tabletop.scenes import draw_object
+
+    canvas = Image.new("RGB", (192, 144), (150, 110, 75))
+    labels = Image.new("I", (192, 144), 0)
+    objects = [("cube", 80)] + ([second] if second else [])
+    for value, (kind, cx) in enumerate(objects, start=1):
+        draw_object(ImageDraw.Draw(canvas), kind, cx, 80, 40, (240, 240, 240), (168, 168, 168))
+        draw_object(ImageDraw.Draw(labels), kind, cx, 80, 40, value, value)
+    labels = np.asarray(labels)
+    return np.asarray(canvas), [labels == k for k in range(1, len(objects) + 1)]
+
+
+EMBEDDED_LIKE = ProposalConfig(backend="classical", min_area_px=60, overlap_thresh=0.9)
+
+
+def test_a_white_cubes_grey_faces_join_it_and_a_touching_white_ball_keeps_its_own_proposal():
+    """Grey and white share one chromaticity with each other (and with grey tables), so they join
+    only as a small compact group: the cube's three faces, never the table. A white ball touching
+    the cube makes a compact group with it (two overlapping convex shapes), so the joined layer
+    holds both; the finer layers still propose the ball alone."""
+    from skimage.segmentation import felzenszwalb
+
+    from ros2_zsris.core.vision.classical import ClassicalProposalGenerator, merge_shaded_parts
+
+    image, (cube,) = _white_scene(None)
+    labels = felzenszwalb(image, scale=100.0, sigma=0.4, min_size=20)
+    assert _largest_share(labels, cube) < 0.8  # white front and grey faces are separate regions
+    merged = merge_shaded_parts(image, labels)
+    assert _largest_share(merged, cube) > 0.95
+    assert (merged[~cube] == np.bincount(merged[cube]).argmax()).mean() < 0.01  # the table stays out
+    proposals = ClassicalProposalGenerator(EMBEDDED_LIKE)(image)
+    assert max(_iou(m, cube) for m in proposals.masks) > 0.95
+
+    image, (cube, ball) = _white_scene(("ball", 117))
+    proposals = ClassicalProposalGenerator(EMBEDDED_LIKE)(image)
+    assert max(_iou(m, ball) for m in proposals.masks) > 0.85  # its highlight may be a region apart
+
+
+def test_classical_selection_from_label_counts_equals_filtering_the_masks():
+    """The classical backend picks its proposals from label co-occurrence counts without building
+    every mask; the result must be what filtering all the masks themselves gives."""
+    from PIL import Image
+
+    from ros2_zsris.core.vision.classical import ClassicalProposalGenerator
+    from ros2_zsris.tabletop.scenes import make_scenes
+
+    config = ProposalConfig(backend="classical", min_area_px=60, max_proposals=25, overlap_thresh=0.9)
+    generator = ClassicalProposalGenerator(config)
+    for scene in make_scenes(5, 2, height=144, width=192) + make_scenes(6, 1, height=240, width=400):
+        height, width = scene.image.shape[:2]
+        masks = []
+        for layer in generator.label_layers(scene.image):
+            full = np.asarray(Image.fromarray(layer.astype(np.int32)).resize((width, height), Image.NEAREST))
+            masks.extend(full == label for label in np.unique(full))
+        stacked = np.stack(masks)
+        areas = stacked.reshape(len(stacked), -1).sum(axis=1).astype(np.float32) / (height * width)
+        expected = filter_proposals(Proposals(stacked, areas), config, overlap_of="union")
+        got = generator(scene.image)
+        assert got.masks.shape == expected.masks.shape and np.array_equal(got.masks, expected.masks)
+        assert np.allclose(got.scores, expected.scores)

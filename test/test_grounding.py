@@ -132,3 +132,57 @@ def test_between_with_one_anchor_found_means_near_it(nlp):
     structure.relation = Relation("between", (Phrase("the ball", "ball"),))
     grounding = ground(structure, scores["cup"], [scores["ball"]], region_geometry(masks), masks, SCALE)
     assert grounding.index == 1  # the cup right above the ball
+
+
+def test_contrast_beliefs_know_a_cube_is_no_cup_where_the_frame_alone_does_not(nlp):
+    """Cups at x=40 and x=100 (cosine 0.30 with "the cup"); a cube further left that CLIP finds
+    almost as cup-like (0.298) but far more cube-like (0.45). Relative to the frame's best, the
+    cube is a likely cup and so the leftmost "cup"; classified against the names the model
+    knows, it is a cube, and the leftmost cup is cup #1."""
+    from ros2_zsris.core.grounding.beliefs import contrast_prompts, phrase_belief
+
+    masks = np.stack([square(40, 60), square(100, 60), square(15, 60)])
+    cup, cube, ball = np.array([0.30, 0.30, 0.298]), np.array([0.20, 0.20, 0.45]), np.full(3, 0.2)
+    background = np.full(3, 0.22)
+    structure = analyse(nlp(normalise_expression("the leftmost cup")))
+    names = ("cube", "ball", "cup")
+    prompts = contrast_prompts(structure.target, names)
+    assert prompts == ["the cube", "the ball", "background", "the table"]
+    contrast = np.column_stack([cube, ball, background, background])
+    belief = phrase_belief(structure.target, cup, cup, contrast, SCALE)
+    assert belief[2] < 0.01 and belief[0] > 0.5 and abs(belief[0] - belief[1]) < 1e-9
+    regions = region_geometry(masks)
+    assert ground(structure, cup, [], regions, masks, SCALE).index == 2  # the frame-relative reading
+    assert ground(structure, cup, [], regions, masks, SCALE, target_belief=belief).index == 0
+
+
+def test_contrast_beliefs_fall_back_where_the_vocabulary_cannot_judge(nlp):
+    """A head the vocabulary does not know ('mug' may be its 'cup') is contrasted with background
+    only; a generic head ("the left one") and no vocabulary keep the frame-relative belief; the
+    kind ("the cup") is classified, and what else the phrase says ("the red cup") weighs the frame,
+    since the vocabulary names kinds."""
+    from ros2_zsris.core.grounding.beliefs import contrast_prompts, phrase_belief, relative_belief
+    from ros2_zsris.core.language import Phrase
+
+    assert contrast_prompts(Phrase("the mug", "mug"), ("cup", "ball")) == ["background", "the table"]
+    scores = np.array([0.3, 0.25, 0.1])
+    contrast = np.column_stack([np.full(3, 0.1)])
+    relative = relative_belief(scores, SCALE)
+    assert np.allclose(phrase_belief(Phrase("the one", ""), scores, scores, contrast, SCALE), relative)
+    assert np.allclose(phrase_belief(Phrase("the cup", "cup"), scores, None, None, SCALE), relative)
+    plain = phrase_belief(Phrase("the cup", "cup"), scores, scores, contrast, SCALE)
+    red_scores = np.array([0.2, 0.3, 0.1])  # "the red cup": #1 is the red one
+    red = phrase_belief(Phrase("the red cup", "cup", ("red",)), red_scores, scores, contrast, SCALE)
+    assert np.allclose(red, plain * relative_belief(red_scores, SCALE)) and plain[0] > 0.9 and plain[1] > 0.9
+    assert red[1] > 0.9 and red[0] < 0.2  # the other cup, by the frame-relative reading of "red"
+
+
+def test_an_extreme_presupposes_another_target(nlp):
+    """"the smallest cup" is said where there is more than one cup: with a sure big cup and a
+    doubted small one (w ~0.4), the doubted one is the answer; "the biggest cup" is still the
+    sure one, and a lone cup is still the leftmost cup."""
+    masks, scores = layout((60, 60, 14, 0.300, 0.2, 0.2), (140, 60, 6, 0.291, 0.2, 0.2))
+    assert answer(nlp, "the smallest cup", masks, scores).index == 1
+    assert answer(nlp, "the biggest cup", masks, scores).index == 0
+    masks, scores = layout((150, 60, 8, 0.30, 0.2, 0.2), (40, 60, 8, 0.20, 0.3, 0.2))
+    assert answer(nlp, "the leftmost cup", masks, scores).index == 0

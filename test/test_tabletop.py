@@ -61,6 +61,22 @@ def test_the_shipped_checkpoint_is_small_and_loads_through_the_clip_loader():
         load_clip("ViT-B-32", "embedded", torch.device("cpu"), torch.float32)
 
 
+def test_the_embedded_vocabulary_is_what_the_model_was_trained_on():
+    """The spatial ranking classifies proposals against the embedded model's names: exactly the
+    kinds of its training scenes, applied whenever the embedded weights are used."""
+    from ros2_zsris.core.config import EngineConfig, ModelConfig, apply_embedded_settings
+    from ros2_zsris.embedded import EMBEDDED_VOCABULARY
+
+    assert EMBEDDED_VOCABULARY.split(",") == list(KINDS)
+    config = EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded"))
+    apply_embedded_settings(config)
+    assert config.grounding.names() == KINDS
+    mine = EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded"))
+    mine.grounding.vocabulary = "cup, bowl"
+    apply_embedded_settings(mine)
+    assert mine.grounding.names() == ("cup", "bowl")  # the user's own list is kept
+
+
 @pytest.fixture(scope="module")
 def embedded_engine():
     return ZsrisEngine(embedded_engine_config("cpu"))

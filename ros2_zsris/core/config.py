@@ -103,9 +103,18 @@ class CommandConfig:
 @dataclass
 class GroundingConfig:
     """Spatial words (left, second, closest, next to ...): on = the ranking of core/grounding;
-    off = global-local CLIP on the whole expression, as the paper does."""
+    off = global-local CLIP on the whole expression, as the paper does. ``vocabulary``
+    (comma-separated object names the model knows) makes the ranking's belief that a proposal
+    is the target a zero-shot classification against those names and background
+    (core/grounding/beliefs.py); empty = beliefs relative to the frame's best proposal."""
 
     spatial: bool = True
+    vocabulary: str = ""
+
+    def names(self) -> tuple[str, ...]:
+        from .grounding.beliefs import vocabulary_names
+
+        return vocabulary_names(self.vocabulary)
 
 
 @dataclass

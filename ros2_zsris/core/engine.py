@@ -20,6 +20,7 @@ from .device import resolve_device, resolve_dtype, resolve_sam_dtype
 from .errors import InputError
 from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
 from .grounding import ground, region_geometry
+from .grounding.beliefs import contrast_prompts, kind_text, phrase_belief
 from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
 from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
@@ -205,24 +206,36 @@ class ZsrisEngine:
 
     def _ground_spatial(self, result: Result, features: FrameFeatures, structure: ExpressionStructure,
                         alpha: float) -> None:
-        """CLIP scores of the target (and anchor) phrases, then the spatial ranking."""
+        """CLIP scores of the target (and anchor) phrases, their beliefs, then the spatial ranking."""
         timings = result.timings_ms
-        anchors = list(structure.relation.anchors) if structure.relation else []
+        phrases = [structure.target, *(structure.relation.anchors if structure.relation else ())]
+        names = self.config.grounding.names()
+        contrast = {p.text: [kind_text(p), *contrast_prompts(p, names)] for p in phrases} if names else {}
+        texts = list(dict.fromkeys([p.text for p in phrases] + [t for ts in contrast.values() for t in ts]))
         with self._timed(timings, "text_features"):
-            texts = self.text_encoder.encode([structure.target.text, *(a.text for a in anchors)])
+            encoded = self.text_encoder.encode(texts)
         with self._timed(timings, "spatial"):
             visual = fuse_visual(features, alpha)
-            scores = (visual @ torch.nn.functional.normalize(texts, dim=-1).T).numpy()
+            scores = (visual @ torch.nn.functional.normalize(encoded, dim=-1).T).numpy()
+            column = {text: k for k, text in enumerate(texts)}
+            scale = self._logit_scale()
+            beliefs = []
+            for phrase in phrases:
+                kind, *others = contrast.get(phrase.text, [None])
+                beliefs.append(phrase_belief(phrase, scores[:, column[phrase.text]],
+                                             scores[:, column[kind]] if kind else None,
+                                             scores[:, [column[t] for t in others]] if kind else None, scale))
             regions = features.regions or region_geometry(features.masks, features.depth)
-            grounding = ground(structure, scores[:, 0], [scores[:, k + 1] for k in range(len(anchors))],
-                               regions, features.masks, self._logit_scale())
+            target_scores = scores[:, column[structure.target.text]]
+            grounding = ground(structure, target_scores, [scores[:, column[p.text]] for p in phrases[1:]],
+                               regions, features.masks, scale, target_belief=beliefs[0], anchor_beliefs=beliefs[1:])
         ranking = grounding.ranking.tolist()
         order = np.argsort(-grounding.ranking, kind="stable")
         margin = float(ranking[order[0]] - ranking[order[1]]) if len(order) > 1 else float("inf")
         self._fill_answer(result, features, Match(grounding.index, ranking[grounding.index], margin, ranking))
         result.anchor_indices = grounding.anchor_indices
         result.interpretation = structure.describe(grounding.anchor_indices)
-        target_score = float(scores[grounding.index, 0])
+        target_score = float(target_scores[grounding.index])
         if target_score < self.config.fusion.min_score:
             result.status = Status.BELOW_THRESHOLD
             result.message = (f"the target's CLIP score {target_score:.3f} is below min_score "

@@ -1,8 +1,9 @@
 """One ranking for spatial expressions: CLIP says *what*, geometry says *where*.
 
-Every proposal i gets w_i = exp(scale * (s_i - max_j s_j)), read as CLIP's belief that i is
-the kind of thing the target phrase names (s = cosine with the target phrase; scale = the
-model's logit scale, tempered so the least likely proposal of the frame gets exp(-4)).
+Every proposal i gets w_i, CLIP's belief that i is the kind of thing the target phrase names
+(beliefs.py: a zero-shot classification against the other names the model knows and background
+when a vocabulary is configured, else exp(scale * (s_i - max_j s_j)) with s the cosine with the
+target phrase and the model's logit scale, tempered so the least likely proposal gets exp(-4)).
 Proposals that cover the same object (intersection over the smaller mask > 0.6) are one
 object, led by its most likely mask, so objects are counted once. Each spatial word then
 becomes a probability over objects, with every other object j a rival weighted by w_j
@@ -10,6 +11,7 @@ instead of being filtered in or out (beliefs under RIVAL_FLOOR = 0.1 are backgro
 not compete):
 
     leftmost        P_i = w_i * prod_{j left of i} (1 - w_j)        (no target further left)
+                          * (f + (1 - f) * P(some target right of i))  (one is there: f = 0.3)
     n-th from left  P_i = w_i * P(exactly n-1 targets left of i)      (Poisson-binomial)
     middle          P_i = w_i * P(as many targets on each side, >= 1)
     biggest, closest, ... : as leftmost, on size (metric with depth) or camera distance
@@ -29,13 +31,14 @@ import numpy as np
 
 from ..language import ExpressionStructure
 from . import predicates
+from .beliefs import relative_belief
 from .regions import RegionGeometry
 
 SAME_OBJECT_SHARE = 0.6  # intersection over the smaller mask
 ORDER_SOFTNESS = 0.01  # share of the image (or of the value range) over which "before" turns 0 -> 1
 MAX_COUNT = 8
 RIVAL_FLOOR = 0.1  # fainter beliefs are background, not rivals
-SPREAD_LOGITS = 4.0
+PRESUPPOSITION_FLOOR = 0.3  # weight of an extreme ("leftmost", "biggest") with no other likely target
 
 
 @dataclass
@@ -72,14 +75,20 @@ def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_
 
 
 def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_scores: list[np.ndarray],
-           regions: RegionGeometry, masks: np.ndarray, logit_scale: float) -> Grounding:
-    """Rank every proposal for a spatial expression (see the module docstring)."""
-    weights = _confidence(target_scores, logit_scale)
+           regions: RegionGeometry, masks: np.ndarray, logit_scale: float, *,
+           target_belief: np.ndarray | None = None, anchor_beliefs: list[np.ndarray] | None = None) -> Grounding:
+    """Rank every proposal for a spatial expression (see the module docstring). The beliefs w
+    are ``target_belief`` / ``anchor_beliefs`` when given (beliefs.phrase_belief), else the
+    frame-relative reading of the cosine scores."""
+    weights = np.array(target_belief if target_belief is not None else relative_belief(target_scores, logit_scale),
+                       dtype=np.float64)
     weights[regions.area == 0] = 0.0
+    if anchor_beliefs is None:
+        anchor_beliefs = [relative_belief(a, logit_scale) for a in anchor_scores]
     groups = object_groups(masks, np.argsort(-weights, kind="stable"), share=regions.overlap)
     leader = _leaders(groups, weights)
     context = _Context(regions, groups, leader, _others_weights(weights, leader, structure.count))
-    spatial, anchors = _spatial(structure, context, anchor_scores, logit_scale)
+    spatial, anchors = _spatial(structure, context, anchor_beliefs)
     ranking = weights * spatial
     ranking[~leader] *= 0.999  # ties between masks of one object go to its leading mask
     best = int(np.argmax(ranking))
@@ -100,16 +109,6 @@ class _Context:
         return self.others[None, :] * (self.groups[:, None] != self.groups[None, :])
 
 
-def _confidence(scores: np.ndarray, logit_scale: float) -> np.ndarray:
-    """w = exp(scale * (s - max s)) with the model's logit scale, tempered so that the frame's
-    least likely proposal sits at exp(-SPREAD_LOGITS): CLIP's cosines are not calibrated across
-    objects of one kind (a 0.01 gap between two cups is noise to a person, e^-1 at scale 100)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    spread = float(scores.max() - scores.min())
-    scale = min(logit_scale, SPREAD_LOGITS / spread) if spread > 0 else logit_scale
-    return np.exp(scale * (scores - scores.max()))
-
-
 def _leaders(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     leader = np.zeros(groups.shape[0], dtype=bool)
     for group in np.unique(groups):
@@ -127,7 +126,7 @@ def _others_weights(weights: np.ndarray, leader: np.ndarray, count: int | None) 
     return others
 
 
-def _spatial(structure: ExpressionStructure, context: _Context, anchor_scores, logit_scale):
+def _spatial(structure: ExpressionStructure, context: _Context, anchor_weights: list[np.ndarray]):
     """The product of every spatial part, and per relation anchor the anchor used for each i."""
     regions = context.regions
     spatial = np.ones(regions.count)
@@ -140,8 +139,7 @@ def _spatial(structure: ExpressionStructure, context: _Context, anchor_scores, l
         n, direction = structure.ordinal
         key, softness = _direction_key(regions, direction)
         spatial *= _preceding_counts(context, key, softness, n)[:, n - 1]
-    if structure.relation and anchor_scores:
-        anchor_weights = [_confidence(a, logit_scale) for a in anchor_scores]
+    if structure.relation and anchor_weights:
         score, anchors = _relation(structure.relation.kind, context, anchor_weights)
         spatial *= score
     return spatial, anchors
@@ -178,9 +176,16 @@ def _location(context: _Context, where: str) -> np.ndarray:
 
 
 def _first_by(context: _Context, key: np.ndarray, softness: float) -> np.ndarray:
-    """P(no rival target comes before i by ``key``)."""
+    """P(no rival target comes before i by ``key``), times the presupposition that one comes after
+    it: "the leftmost cup" is said where there is more than one cup, so a sure cup with no other
+    likely cup beside it is a worse answer than a doubted cup that has one (the doubt is CLIP's,
+    the other cup's existence is the speaker's). Soft (PRESUPPOSITION_FLOOR), so a lone cup still
+    answers."""
     before = _sigmoid((key[:, None] - key[None, :]) / softness)  # (i, j): j before i
-    return np.prod(1.0 - context.competitors() * before, axis=1)
+    rivals = context.competitors()
+    first = np.prod(1.0 - rivals * before, axis=1)
+    another = 1.0 - np.prod(1.0 - rivals * (1.0 - before), axis=1)
+    return first * (PRESUPPOSITION_FLOOR + (1.0 - PRESUPPOSITION_FLOOR) * another)
 
 
 def _preceding_counts(context: _Context, key: np.ndarray, softness: float, max_count: int) -> np.ndarray:

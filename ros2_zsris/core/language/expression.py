@@ -28,11 +28,15 @@ from dataclasses import dataclass, field
 from . import lexicon as lx
 
 _HYPHEN_COMPOUND = re.compile(r"\b(left|right|top|bottom|upper|front|back|rear|far|center|centre)[- ](most|hand)\b")
+_HYPHEN_SPAN = re.compile(r"\b(left|right|top|bottom|front|back)-to-(left|right|top|bottom|front|back)\b")
+_SIZED = re.compile(r"\b(\w+)-sized\b")  # "larger-sized cup": the size word alone
 _STOP = {"the", "a", "an", "this", "that", "those", "these", "which", "who", "is", "are", "was", "be", "being",
          "it", "its", "one's", "'s", "of", "to", "from", "in", "at", "on", ",", ".", "?", "!", "side", "hand",
          "and", "there", "sitting", "located", "placed", "standing", "lying", "positioned", "found", "situated",
          "counting", "count", "starting", "seen", "when", "looking", "as", "you", "look", "ones", "object",
-         "objects", "all", "out", "just", "kind", "sort", "type"}
+         "objects", "all", "out", "just", "kind", "sort", "type", "whichever", "whatever", "going", "moving",
+         "reading", "working", "go", "i", "mean", "among", "amongst", "comes", "come", "sits", "sit", "stands",
+         "lies", "rests", "resting", "appears", "seems", "happens", "sandwiched", "flanked", "set", "kept", "sized"}
 _LOCATION_PREPS = {"on", "to", "at", "in", "from", "toward", "towards", "by", "near", "along"}
 _VIEWER_EXTREME = {"closest_to": ("distance", "min"), "farthest_from": ("distance", "max"),
                    "near": ("distance", "min"), "in_front_of": ("distance", "min"), "behind": ("distance", "max")}
@@ -45,6 +49,7 @@ class Phrase:
     text: str
     head: str
     attributes: tuple[str, ...] = ()
+    plural: bool = False  # "the cups": a group, e.g. the one a location picks from
 
     @property
     def generic(self) -> bool:
@@ -109,6 +114,8 @@ def normalise_expression(text: str) -> str:
     """Lower case, and the hyphen/space compounds the tagger splits badly ('right-most')."""
     text = text.lower().strip()
     text = _HYPHEN_COMPOUND.sub(lambda m: m.group(1) + m.group(2), text)
+    text = _HYPHEN_SPAN.sub(lambda m: f"{m.group(1)} to {m.group(2)}", text)  # "left-to-right"
+    text = _SIZED.sub(lambda m: m.group(1), text)
     return re.sub(r"\s+", " ", text)
 
 
@@ -120,6 +127,7 @@ def analyse(doc) -> ExpressionStructure:
     structure = ExpressionStructure(doc.text, Phrase("", ""), relation=relation)
     target_tokens = [t for t in tokens if t.i not in used]
     _read_target_words(structure, target_tokens, words)
+    _group_relation(structure)
     if structure.relation and not structure.relation.anchors:
         structure.extreme = structure.extreme or _VIEWER_EXTREME.get(structure.relation.kind)
         structure.notes.append(f"'{structure.relation.kind}' the viewer: distance to the camera")
@@ -127,15 +135,56 @@ def analyse(doc) -> ExpressionStructure:
     return structure
 
 
+# ---------------------------------------------------------------------------- group anchors
+_GROUP_LOCATION = {"between": "middle", "left_of": "left", "right_of": "right", "above": "top", "on": "top",
+                   "below": "bottom", "under": "bottom", "in_front_of": "front", "behind": "back"}
+
+
+def _group_relation(structure: ExpressionStructure) -> None:
+    """"between the other two", "flanked by the others", "the one left of the cups": the anchor is
+    the target's own group, so the relation is a location within it."""
+    relation = structure.relation
+    if relation is None or not relation.anchors or relation.kind not in _GROUP_LOCATION:
+        return
+    if not all(_is_group(anchor, structure.target) for anchor in relation.anchors):
+        return
+    if structure.target.generic and not relation.anchors[0].generic:
+        anchor = relation.anchors[0]
+        attributes = tuple(a for a in anchor.attributes if a not in lx.GROUP_WORDS)
+        structure.target = Phrase(" ".join(("the", *attributes, anchor.head)), anchor.head, attributes)
+    structure.relation = None
+    if structure.location is None and structure.ordinal is None:
+        structure.location = _GROUP_LOCATION[relation.kind]
+    structure.notes.append(f"'{relation.kind}' the target's own group: a location within it")
+
+
+def _is_group(anchor: Phrase, target: Phrase) -> bool:
+    """An anchor that names no other thing: 'the other two', 'the three', 'the others', 'the cups'
+    (when the target is 'the one' or a cup)."""
+    if anchor.generic or anchor.head in lx.GROUP_WORDS:
+        return True
+    grouped = any(a in lx.GROUP_WORDS for a in anchor.attributes)
+    if anchor.head == target.head:
+        return grouped or anchor.plural
+    return target.generic and anchor.plural
+
+
 # ---------------------------------------------------------------------------- relations
 def _find_relation(tokens, words) -> tuple[Relation | None, set[int]]:
     """The first relation with a thing as its object, and every token index it uses."""
+    for i in range(len(tokens)):  # "on the yellow ball's left side": the possessive decides, not "on"
+        possessive = _possessive_relation(i, words)
+        if possessive is not None:
+            kind, start, anchor_span, end = possessive
+            anchors = _anchor_phrases(tokens, anchor_span, between=False)
+            if anchors:
+                return Relation(kind, tuple(anchors)), set(range(start, end + 1))
     for i, _token in enumerate(tokens):
         found = _relation_at(i, words)
         if found is None:
             continue
         kind, trigger_start = found
-        span = _object_span(i + 1, words)
+        span = _object_span(i + 1, words, kind)
         if not span:
             continue
         anchors = _anchor_phrases(tokens, span, between=kind == "between")
@@ -166,12 +215,38 @@ def _relation_at(i: int, words: list[str]) -> tuple[str, int] | None:
             return lx.RELATION_DISTANCE[direction], start
         if word == "from" and concept_word == "away":
             return "farthest_from", start
+    if word == "by" and i > 0 and words[i - 1] in lx.BETWEEN_PARTICIPLES:
+        return "between", i - 1  # "flanked by X and Y"
     if word in ("nearest", "closest") and i + 1 < len(words) and (words[i + 1] in ("the", "a", "that", "this")
                                                                    or words[i + 1] in lx.VIEWER):
         return "closest_to", i  # "the cup nearest the camera"
-    if word in lx.SIMPLE_RELATIONS and (word != "on" or _next_content(i, words) not in lx.RELATION_OF):
+    if word in lx.SIMPLE_RELATIONS and (word != "on" or _next_content(i, words) not in lx.RELATION_OF) and (
+            i + 1 >= len(words) or words[i + 1] not in _PARTICLE_FOLLOWERS):  # "over on the left": an adverb
         return lx.SIMPLE_RELATIONS[word], i
     return None
+
+
+_PARTICLE_FOLLOWERS = {"on", "to", "in", "at", "there", "here", "from", "towards", "toward"}
+
+
+def _possessive_relation(i: int, words: list[str]) -> tuple[str, int, list[int], int] | None:
+    """"(to) the yellow ball's left (side)": (relation, first trigger index, anchor indices, last index)."""
+    if words[i] not in ("'s", "’s") or i + 1 >= len(words):
+        return None
+    concept = lx.LOCATION.get(words[i + 1])
+    if concept not in lx.RELATION_OF or concept == "middle":
+        return None
+    end = i + 1
+    while end + 1 < len(words) and words[end + 1] in ("side", "hand", "-"):
+        end += 1
+    start = i - 1
+    while start >= 0 and words[start] not in _LOCATION_PREPS and words[start] not in (",", "that", "which", "is"):
+        start -= 1
+    anchor = list(range(start + 1, i))
+    if not anchor:
+        return None
+    first = start if start >= 0 and words[start] in _LOCATION_PREPS else anchor[0]
+    return lx.RELATION_OF[concept], first, anchor, end
 
 
 def _concept_before(i: int, words: list[str]) -> tuple[str, int] | None:
@@ -206,21 +281,23 @@ def _next_content(i: int, words: list[str]) -> str:
     return lx.LOCATION.get(words[j], words[j]) if j < len(words) else ""
 
 
-def _object_span(start: int, words: list[str]) -> list[int]:
-    """Indices of a relation's object: up to the next relation trigger, clause or end."""
+def _object_span(start: int, words: list[str], kind: str = "") -> list[int]:
+    """Indices of a relation's object: up to the next relation trigger, clause or end ("and" belongs
+    to the span of "between A and B", "in the middle of A and B")."""
     span = []
     for j in range(start, len(words)):
-        if words[j] in (",", ";", "that", "which", "who", "and") and not _joins_between(j, words, span):
+        if words[j] in (",", ";", "that", "which", "who", "and") and not (
+                words[j] == "and" and span and kind == "between"):
             break
+        if span and words[j] in ("the", "a", "an") and words[span[-1]] not in _JOINING:
+            break  # "to the left of the ball the cup" (a comma lost): the target's own phrase begins
         if span and _relation_at(j, words) is not None and words[j] not in ("of",):
             break
         span.append(j)
     return span
 
 
-def _joins_between(j: int, words: list[str], span: list[int]) -> bool:
-    """'and' inside 'between A and B' belongs to the span."""
-    return words[j] == "and" and bool(span) and any(words[k] in ("between", "betwixt") for k in range(span[0]))
+_JOINING = {"the", "a", "an", "and", "of", "to", "from", "between", "betwixt", "both", "either", "in", "on", "at"}
 
 
 def _anchor_phrases(tokens, span: list[int], between: bool) -> list[Phrase | None] | None:
@@ -250,12 +327,31 @@ def _read_target_words(structure: ExpressionStructure, target_tokens, words) -> 
     consumed: set[int] = set()
     direction_from = None
     for k, token in enumerate(target_tokens):
+        if k in consumed:
+            continue
         word = token.text
         previous = target_tokens[k - 1].text if k else ""
-        if word in lx.ORDINALS and _is_ordinal_use(token):
+        following = [t.text for t in target_tokens[k + 1:k + 3]]
+        if word in lx.COUNTING and following and _number(following[0]):  # "number two from the left"
+            structure.ordinal = (_number(following[0]), "")
+            consumed.add(k + 1)
+        elif _number(word) and following[:2] == ["in", "from"]:  # "one in from the left": the second
+            structure.ordinal = (_number(word) + 1, "")
+            consumed.add(k + 1)
+        elif word == "than":  # "larger than all the others": the standard of comparison, not the target
+            consumed |= set(range(k + 1, _clause_end(target_tokens, k)))
+        elif word in ("pair", "couple") and following[:1] == ["of"]:  # "the bigger of the pair of cups"
+            structure.count = 2
+            consumed.add(k + 1)
+        elif word in lx.ORDINALS and _is_ordinal_use(token):
             structure.ordinal = (lx.ORDINALS[word], structure.ordinal[1] if structure.ordinal else "")
         elif word in lx.LAST:
             structure.ordinal = (-1, "")
+        elif word in lx.LOCATION and following[:1] == ["to"] and following[1:] and following[1] in lx.LOCATION:
+            direction_from = lx.LOCATION[word]  # "going left to right": counted from the left
+            consumed |= {k + 1, k + 2}
+        elif word in lx.LOCATION and _is_intensifier_use(token, words, previous):
+            pass  # "right next to", "up against": an intensifier of the relation
         elif word in lx.LOCATION and not _is_noun_use(token, target_tokens, k):
             concept = lx.LOCATION[word]
             if "from" in [t.text for t in target_tokens[max(0, k - 2):k]]:
@@ -275,10 +371,67 @@ def _read_target_words(structure: ExpressionStructure, target_tokens, words) -> 
         elif word not in lx.INTENSIFIERS and word not in _STOP or word in _KEEP_IN_TAIL:
             continue
         consumed.add(k)
+    consumed |= _place_phrases(target_tokens)
     _resolve_ordinal(structure, direction_from)
     rest = [t for k, t in enumerate(target_tokens) if k not in consumed and (
         t.text not in lx.INTENSIFIERS and t.text not in _STOP or t.text in _KEEP_IN_TAIL)]
     structure.target = _phrase(_trim_dangling(rest))
+
+
+def _clause_end(target_tokens, k: int) -> int:
+    """Index after the clause that starts at k (up to a comma, 'that'/'which' or the end)."""
+    j = k + 1
+    while j < len(target_tokens) and target_tokens[j].text not in (",", ";", "that", "which", "who"):
+        j += 1
+    return j
+
+
+def _number(word: str) -> int:
+    """2 for 'two' or '2', 0 for other words."""
+    if word.isdigit() and 0 < int(word) < 10:
+        return int(word)
+    return lx.NUMBER_WORDS.get(word, 0) if word not in ("both", "pair") else 0
+
+
+_RELATION_STARTS = set(lx.SIMPLE_RELATIONS) | lx.NEXT_WORDS | {"in", "at", "on", "close", "there", "up", "over"}
+
+
+def _is_intensifier_use(token, words: list[str], previous: str) -> bool:
+    """'right' in "right next to the ball", 'up' in "up against it": a location word right before a
+    relation, and not itself the object of one ("on the right", "to the far right")."""
+    after = words[token.i + 1] if token.i + 1 < len(words) else ""
+    return (token.text in ("right", "up", "down") and after in _RELATION_STARTS
+            and previous not in ("the", "a", "to", "on", "far", "most", "very", "at", "from", "of"))
+
+
+def _place_phrases(target_tokens) -> set[int]:
+    """'(on the left) edge of the picture', 'in the image', 'from the viewer', 'of the smallest size',
+    'of them', 'of the pair': words that say where one looks, what is measured or which group is
+    meant, consumed with their preposition so they do not reach the CLIP text."""
+    out: set[int] = set()
+    for k, token in enumerate(target_tokens):
+        word = token.text
+        if word not in lx.PLACE_NOUNS and word not in lx.VIEWER and word not in lx.MEASURE_NOUNS and (
+                word not in lx.GROUP_WORDS and word not in ("pair", "lot")):
+            continue
+        j = k - 1
+        while j >= 0 and _modifies_place(target_tokens[j].text):
+            j -= 1
+        if j >= 0 and target_tokens[j].text in _PLACE_PREPS:
+            out |= set(range(j, k + 1))
+        elif k and target_tokens[k - 1].text in lx.LOCATION and word in lx.PLACE_NOUNS:
+            out.add(k)  # "the left edge"
+    return out
+
+
+_PLACE_MODIFIERS = {"the", "a", "this", "that", "whole", "entire", "hand", "all", "other", "both"}
+
+
+def _modifies_place(word: str) -> bool:
+    """Words between a preposition and its place noun: 'in the (second) position', 'of the (smallest) size'."""
+    return word in _PLACE_MODIFIERS or word in lx.LOCATION or word in lx.ORDINALS or _degree_lemma(word) in lx.EXTREME
+_PLACE_PREPS = {"in", "of", "on", "at", "from", "to", "toward", "towards", "near", "across", "within", "nearest",
+                "with", "among", "amongst"}
 
 
 _KEEP_IN_TAIL = {"in", "of", "with", "the", "a", "an", "on", "at", "and", "to"}
@@ -311,8 +464,10 @@ def _is_ordinal_use(token) -> bool:
 
 def _is_noun_use(token, target_tokens, k: int) -> bool:
     """'back' in 'chair back', 'top' in 'bottle top': a part noun after another noun."""
+    previous = target_tokens[k - 1].text if k else ""
     return token.text in ("top", "back", "bottom", "front") and k > 0 and target_tokens[k - 1].pos_ in (
-        "NOUN", "PROPN") and target_tokens[k - 1].text not in lx.LOCATION and k == len(target_tokens) - 1
+        "NOUN", "PROPN") and previous not in lx.LOCATION and k == len(target_tokens) - 1 and (
+        _degree_lemma(previous) not in lx.EXTREME and previous not in lx.INTENSIFIERS)  # not "furthest back"
 
 
 def _modifies_location(k: int, target_tokens) -> bool:
@@ -347,6 +502,8 @@ def _phrase(tokens) -> Phrase:
     if not content:
         return Phrase("", "")
     nouny = [i for i, t in enumerate(content) if t.pos_ in ("NOUN", "PROPN") and t.text not in lx.GENERIC_HEADS]
+    if not nouny:  # a bare noun the tagger read as a verb ("that cone the one on the left": cone/VBP)
+        nouny = [i for i, t in enumerate(content) if t.pos_ == "VERB" and t.tag_ in ("VB", "VBP")][:1]
     if not nouny and not any(t.text in lx.GENERIC_HEADS for t in content):
         nouny = [i for i, t in enumerate(content) if t.pos_ not in ("ADP", "VERB", "ADV", "CCONJ", "PRON", "NUM")
                  and t.text not in lx.GENERIC_HEADS]
@@ -360,10 +517,13 @@ def _phrase(tokens) -> Phrase:
         end += 1
     head = content[end]
     head_text = head.lemma_ if head.tag_ in ("NNS", "NNPS") and head.lemma_ else head.text
-    attributes = tuple(t.text for t in content[:end] if t.text not in _KEEP_IN_TAIL)
-    tail = [t.text for t in content[end + 1:] if t.text not in lx.GENERIC_HEADS]
+    attributes = tuple(t.text for t in content[:end] if t.text not in _KEEP_IN_TAIL and t.text not in lx.GENERIC_HEADS)
+    tail_tokens = [t for t in content[end + 1:] if t.text not in lx.GENERIC_HEADS]
+    if tail_tokens and all(t.pos_ == "ADJ" for t in tail_tokens):  # "the cone that's red": red cone
+        attributes, tail_tokens = (*attributes, *(t.text for t in tail_tokens)), []
+    tail = [t.text for t in tail_tokens]
     text = " ".join(("the", *attributes, head_text, *tail))
-    return Phrase(text, head_text, attributes)
+    return Phrase(text, head_text, attributes, plural=head.tag_ in ("NNS", "NNPS"))
 
 
 def _degree_lemma(word: str) -> str:

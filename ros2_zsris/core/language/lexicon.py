@@ -13,7 +13,8 @@ LOCATION = {
     "bottom": "bottom", "bottommost": "bottom", "lower": "bottom", "lowest": "bottom", "lowermost": "bottom",
     "middle": "middle", "center": "middle", "centre": "middle", "central": "middle", "centermost": "middle",
     "centremost": "middle", "midmost": "middle", "mid": "middle",
-    "front": "front", "frontmost": "front", "foremost": "front", "foreground": "front",
+    "front": "front", "frontmost": "front", "foremost": "front", "foreground": "front", "forward": "front",
+    "forwards": "front",
     "back": "back", "rear": "back", "rearmost": "back", "backmost": "back", "hindmost": "back",
     "background": "back",
 }
@@ -21,8 +22,11 @@ LOCATION = {
 EXTREME = {
     "big": ("area", "max"), "large": ("area", "max"), "huge": ("area", "max"), "great": ("area", "max"),
     "giant": ("area", "max"), "chunky": ("area", "max"), "fat": ("area", "max"), "massive": ("area", "max"),
+    "enormous": ("area", "max"), "bulky": ("area", "max"), "hefty": ("area", "max"), "sizable": ("area", "max"),
+    "sizeable": ("area", "max"), "jumbo": ("area", "max"), "immense": ("area", "max"), "hulking": ("area", "max"),
     "small": ("area", "min"), "tiny": ("area", "min"), "little": ("area", "min"), "mini": ("area", "min"),
-    "minuscule": ("area", "min"), "teeny": ("area", "min"), "wee": ("area", "min"),
+    "minuscule": ("area", "min"), "teeny": ("area", "min"), "wee": ("area", "min"), "petite": ("area", "min"),
+    "diminutive": ("area", "min"), "puny": ("area", "min"), "itsy": ("area", "min"),
     "tall": ("height", "max"), "high": ("height", "max"), "short": ("height", "min"),
     "wide": ("width", "max"), "broad": ("width", "max"), "narrow": ("width", "min"), "thin": ("width", "min"),
     "skinny": ("width", "min"), "slim": ("width", "min"),
@@ -36,7 +40,8 @@ IRREGULAR_DEGREE = {  # forms whose lemma spaCy's small model does not always gi
     "narrowest": "narrow", "narrower": "narrow", "thinnest": "thin", "thinner": "thin", "closest": "close",
     "closer": "close", "nearest": "near", "nearer": "near", "farthest": "far", "furthest": "far",
     "farther": "far", "further": "far", "fattest": "fat", "chunkiest": "chunky", "hugest": "huge",
-    "greatest": "great", "broadest": "broad", "skinniest": "skinny", "slimmest": "slim",
+    "greatest": "great", "broadest": "broad", "skinniest": "skinny", "slimmest": "slim", "bulkiest": "bulky",
+    "bulkier": "bulky", "heftiest": "hefty", "heftier": "hefty",
 }
 ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -49,8 +54,10 @@ SIMPLE_RELATIONS = {
     "behind": "behind", "beyond": "behind", "above": "above", "over": "above", "atop": "on",
     "below": "below", "beneath": "below", "underneath": "under", "under": "under", "beside": "near",
     "besides": "near", "near": "near", "nearby": "near", "by": "near", "alongside": "near",
-    "between": "between", "betwixt": "between", "on": "on", "upon": "on",
+    "between": "between", "betwixt": "between", "on": "on", "upon": "on", "against": "near",
 }  # not "with" ("guy with the hat"), "in" ("man in red"), "among", "around": they describe, not place
+# "flanked by X and Y": the participle turns "by" (near) into between
+BETWEEN_PARTICIPLES = {"flanked", "sandwiched", "bracketed", "surrounded"}
 # location concept + "of"/"to" makes a relation ("left of", "in front of", "on top of")
 RELATION_OF = {"left": "left_of", "right": "right_of", "front": "in_front_of", "back": "behind",
                "top": "on", "bottom": "under", "middle": "between", "side": "near", "rear": "behind"}
@@ -66,4 +73,12 @@ GENERIC_HEADS = {"one", "ones", "thing", "things", "object", "objects", "item", 
 DIRECTION_OF_ORDINAL = {"left": "left", "right": "right", "top": "top", "bottom": "bottom", "front": "front",
                         "back": "back"}
 INTENSIFIERS = {"very", "most", "far", "extreme", "all", "the", "way", "over", "more", "least", "less",
-                "really", "much", "quite", "just"}
+                "really", "much", "quite", "just", "down", "up", "away", "exactly", "directly", "immediately", "off"}
+# words that refer to the target's own group, not to another object ("between the other two",
+# "the left one of the cups"): a relation to them is a location within the group
+GROUP_WORDS = {"other", "others", "rest", "remaining", "ones", "both", "two", "three", "four", "five", "all",
+               "group", "row", "set", "bunch", "them", "these", "those"}
+# what is measured, not an object: "the cone of the smallest size", "the cup with the greatest height"
+MEASURE_NOUNS = {"size", "sizes", "height", "width", "length", "dimensions", "volume", "bulk"}
+# "number two from the left", "going left to right": words of counting
+COUNTING = {"number", "no", "no."}

@@ -72,31 +72,41 @@ class SamProposalGenerator:
 
 
 def filter_proposals(proposals: Proposals, config: ProposalConfig, overlap_of: str = "smaller") -> Proposals:
-    """Drop small masks, resolve overlaps in favour of the larger mask, cap the count.
+    """Drop small masks, resolve overlaps in favour of the larger mask, cap the count
+    (``select_proposals`` on the masks' own areas and pairwise intersections)."""
+    masks, scores = proposals.masks, proposals.scores
+    flat = masks.reshape(len(masks), -1)
+    areas = flat.sum(axis=1)
+    as_float = flat.astype(np.float32)
+    chosen = select_proposals(areas, lambda rows: as_float[rows] @ as_float[rows].T, scores, config,
+                              overlap_of)  # one BLAS call instead of N^2 mask ANDs
+    return Proposals(masks[chosen], scores[chosen])
 
+
+def select_proposals(areas: np.ndarray, intersections, scores: np.ndarray, config: ProposalConfig,
+                     overlap_of: str = "smaller") -> np.ndarray:
+    """Indices of the proposals kept: area >= min_area_px, larger first, overlapping ones dropped.
+
+    ``intersections(rows)`` gives the pairwise intersection areas of those candidates, so a
+    backend that knows them without the masks (label images) never builds the masks it drops.
     Overlap is intersection over the smaller area by default (METHOD.md, for SAM), so a part
     inside a whole (a shirt inside a person) is removed even when its IoU with the whole is low.
     ``overlap_of="union"`` (IoU) removes only near-duplicates: for a segmentation hierarchy, whose
     coarse levels merge neighbouring objects into one region, parts are the objects.
     """
-    masks, scores = proposals.masks, proposals.scores
-    flat = masks.reshape(len(masks), -1)
-    areas = flat.sum(axis=1)
     candidates = np.flatnonzero(areas >= max(config.min_area_px, 1))
     candidates = candidates[np.argsort(-areas[candidates], kind="stable")]
     if candidates.size == 0:
-        return Proposals.empty(*masks.shape[1:])
-    as_float = flat[candidates].astype(np.float32)
-    intersections = as_float @ as_float.T  # one BLAS call instead of N^2 mask ANDs
-    sizes = areas[candidates].astype(np.float32)
+        return candidates
+    inter = np.asarray(intersections(candidates), dtype=np.float64)
+    sizes = areas[candidates].astype(np.float64)
     if overlap_of == "union":
-        overlap = intersections / (sizes[:, None] + sizes[None, :] - intersections)
+        overlap = inter / (sizes[:, None] + sizes[None, :] - inter)
     else:
-        overlap = intersections / np.minimum.outer(sizes, sizes)
+        overlap = inter / np.minimum.outer(sizes, sizes)
     kept: list[int] = []
     for rank in range(candidates.size):  # larger masks first, so a survivor beats its parts
         if all(overlap[rank, other] <= config.overlap_thresh for other in kept):
             kept.append(rank)
     chosen = candidates[kept]
-    chosen = chosen[np.argsort(-scores[chosen], kind="stable")][: config.max_proposals]
-    return Proposals(masks[chosen], scores[chosen])
+    return chosen[np.argsort(-scores[chosen], kind="stable")][: config.max_proposals]
