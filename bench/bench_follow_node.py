@@ -60,7 +60,10 @@ def main() -> int:
         client.connect(process, args.log, probe=False)
         for sequence in chosen:
             rows.append(_run(client, sequence, args.fps, frame_iou))
-            print(rows[-1], flush=True)
+            row = rows[-1]
+            latency = row["latency_ms"]
+            print(f"{row['expression']:24s} answered {row['answered']}/{row['sent']} mIoU {row['mean_iou']:.3f} "
+                  f"latency p50 {np.percentile(latency, 50) if len(latency) else float('nan'):.1f} ms", flush=True)
         dropped = _diagnostic(client, "track_frames_dropped")
     except Exception:
         print(tail(args.log, 60))

@@ -36,8 +36,9 @@ HELD_OUT_TYPE = (
 )
 
 
-def held_out_rewriter(paraphrases: dict[str, list[str]]):
-    """referral -> [(type, expression)] in every held-out wording of its meaning."""
+def held_out_rewriter(paraphrases: dict[str, list[str]], per_wording: bool = False):
+    """referral -> [(type, expression)] in every held-out wording of its meaning; with
+    per_wording the "type" is "meaning: wording", so each wording is scored apart."""
     def rewrite(referral, scene):
         target = scene.objects[referral.target]
         for key, kind in HELD_OUT_TYPE:
@@ -45,7 +46,8 @@ def held_out_rewriter(paraphrases: dict[str, list[str]]):
                 anchors = _anchors(referral.expression, scene)
                 slots = {"kind": target.kind, "kinds": target.kind + "s", "colour": target.colour,
                          "anchor": anchors[0] if anchors else "", "anchor2": anchors[1] if len(anchors) > 1 else ""}
-                return [(referral.kind, template.format(**slots)) for template in paraphrases[kind]]
+                return [(f"{kind}: {template}" if per_wording else referral.kind, template.format(**slots))
+                        for template in paraphrases[kind]]
         return []
     return rewrite
 
@@ -101,9 +103,13 @@ def main() -> int:
     parser.add_argument("--no-generator", action="store_true", help="skip the generator's own wording")
     parser.add_argument("--no-before", action="store_true", help="skip the GL-CLIP-only baseline")
     parser.add_argument("--latency-scenes", type=int, default=10, help="scenes for the spatial-stage timing (0: none)")
+    parser.add_argument("--per-wording", action="store_true",
+                        help="print Prec@0.5 of each paraphrase wording (lowest first) instead of the table")
     parser.add_argument("--write", action="store_true", help="append the table to bench/GROUNDING.md")
     args = parser.parse_args()
     heldout = [path if path.is_absolute() else Path.cwd() / path for path in (args.heldout or [HELD_OUT])]
+    if args.per_wording:
+        return _per_wording(args, heldout)
     rows = {}
     started = time.time()
     runs = (("before (GL-CLIP only)", False), ("after (spatial grounding)", True))
@@ -127,6 +133,19 @@ def main() -> int:
     if args.write:
         with (REPO / "bench" / "GROUNDING.md").open("a") as out:
             out.write(text + "\n")
+    return 0
+
+
+def _per_wording(args, heldout: list[Path]) -> int:
+    from ros2_zsris.core import ZsrisEngine
+    from ros2_zsris.tabletop.evaluate import embedded_engine_config
+
+    engine = ZsrisEngine(embedded_engine_config("cpu"))
+    for path in heldout:
+        args_row = run(engine, args, held_out_rewriter(json.loads(path.read_text()), per_wording=True))
+        print(f"{path.name}, {args.scenes} scenes at {args.size}, seed {args.seed}: Prec@0.5 (n) per wording")
+        for label, value in sorted(((k, v) for k, v in args_row.items() if ": " in k), key=lambda kv: kv[1]):
+            print(f"{value:.3f} ({args_row['count'][label]}) {label}")
     return 0
 
 
