@@ -137,6 +137,17 @@ def test_follow_requests_start_a_track(parser, command, verb, expression):
     ("track the ball as it rolls", "track", "the ball"),
     ("watch the man in blue wherever he goes", "watch", "the man in blue"),
     ("stick with the second cup from the left the whole time", "stick with", "the second cup from the left"),
+    ("engage follow mode on the blue bowl", "engage follow mode on", "the blue bowl"),
+    ("i need continuous tracking of the cup", "i need continuous tracking of", "the cup"),
+    ("never let the white cube out of your sight", "let out of sight", "the white cube"),
+    ("keep the ball centered in the camera thanks", "keep in view", "the ball"),
+    ("your job now is to follow the tall bottle", "follow", "the tall bottle"),
+    ("continuously monitor the cone as it moves", "monitor", "the cone"),
+    ("would you mind keeping the mug in sight while i move things", "keep in view", "the mug"),
+    ("follow the man in blue for the next two minutes", "follow", "the man in blue"),
+    ("keep your eye on the bowl no matter where it goes", "keep your eye on", "the bowl"),
+    ("track the cone until further notice", "track", "the cone"),
+    ("follow the cup already", "follow", "the cup"),
 ])
 def test_follow_idioms_and_continuity_tails(parser, command, verb, expression):
     """Asking to keep something in view, or for how long: follow, and the tail is not the object."""
@@ -145,7 +156,9 @@ def test_follow_idioms_and_continuity_tails(parser, command, verb, expression):
 
 
 @pytest.mark.parametrize("command", ["cease tracking", "forget it, stop following", "turn off tracking",
-                                     "that's enough tracking", "uh you can quit watching it thanks", "enough"])
+                                     "that's enough tracking", "uh you can quit watching it thanks", "enough",
+                                     "exit follow mode", "disable tracking", "don't follow it anymore",
+                                     "you don't need to track it any more", "no longer follow that"])
 def test_stops_of_following_in_other_words(parser, command):
     parsed = parser.parse(command)
     assert parsed.refusal == "stop" and not parsed.has_referent, parsed
@@ -158,7 +171,13 @@ def test_stop_following_is_a_stop(parser, command):
     assert not parsed.has_referent and parsed.refusal == "stop", parsed
 
 
-@pytest.mark.parametrize("bare", ["monitor on the left", "track on right", "tail of the plane"])
+def test_a_negated_follow_of_a_new_object_is_refused_not_a_stop(parser):
+    """'don't follow the red cup' names an object: refused as negated, no track is ended."""
+    assert parser.parse("don't follow the red cup").refusal == "negated"
+
+
+@pytest.mark.parametrize("bare", ["monitor on the left", "track on right", "tail of the plane", "following car",
+                                  "man next to the tracking station"])
 def test_follow_verbs_that_are_also_objects_stay_bare(parser, bare):
     parsed = parser.parse(bare)
     assert (parsed.action, parsed.expression) == ("", bare)

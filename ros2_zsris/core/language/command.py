@@ -200,6 +200,11 @@ class CommandParser:
         second = parsed.unanswered.split()
         joined = words + second if second[:1] == ["and"] else words
         kept, continuous = continuity_tail(joined, parsed.action)
+        if not continuous and parsed.action == "follow":  # fillers only: "follow X already"
+            kept = continuity_tail(words, parsed.action)[0]
+            if kept != words:
+                parsed.expression, parsed.doc = " ".join(kept), None
+            return parsed
         if continuous:
             parsed.expression, parsed.action, parsed.doc = " ".join(kept), "follow", None
             if len(kept) <= len(words):
