@@ -158,3 +158,29 @@ def test_destinations_on_tabletop_scenes(embedded_engine):
     report = evaluate_destinations(embedded_engine, HELD_OUT_SEED, 12)
     assert report["episodes"] >= 15 and report["destination_text_exact"] == 1.0
     assert report["destination_prec50"] >= 0.6, report  # bench/DESTINATIONS.md: 150 scenes
+
+
+def test_a_kindless_one_after_an_answer_takes_that_answers_kind(embedded_engine):
+    """'the cup' ... 'no, the left one': the left cup, as a person means it, not the leftmost
+    object of all (what 'the left one' alone picks); said in the interpretation's message."""
+    from ros2_zsris.core.conversation import Conversation
+
+    for scene in make_scenes(7, 12):
+        kinds = [o.kind for o in scene.objects]
+        kind = next((k for k in KINDS if kinds.count(k) >= 2), None)
+        if kind is None:
+            continue
+        features = embedded_engine.encode_frame(scene.image)
+        alone = embedded_engine.query(features, "the left one")
+        spelled = embedded_engine.query(features, f"the left {kind}")
+        if alone.index == spelled.index:
+            continue  # the leftmost object is the left one of that kind anyway: nothing to tell apart
+        context = Conversation()
+        embedded_engine.query(features, f"the {kind}", context=context)
+        follow_up = embedded_engine.query(features, "no, the left one", context=context)
+        assert follow_up.context == "kind" and follow_up.index == spelled.index, follow_up.message
+        assert f"kind '{kind}'" in follow_up.message and f"matched 'the left {kind}'" in follow_up.message
+        other_frame = embedded_engine.encode_frame(scene.image)  # the context belongs to its own frame
+        assert embedded_engine.query(other_frame, "the left one", context=context).context == ""
+        return
+    pytest.fail("no scene of seed 7 has two objects of one kind with another object further left")

@@ -24,6 +24,7 @@ from .grounding.beliefs import contrast_prompts, kind_text, phrase_belief
 from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
 from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
+from .language.lexicon import GENERIC_HEADS
 from .language.text import TextEncoder, load_spacy, target_phrase
 from .paper import IMAGENET_MEAN, IMAGENET_STD, PaperRegionEncoder, fuse_text_official, official_text
 from .results import FrameFeatures, Result, Status
@@ -32,6 +33,8 @@ from .vision.encoders import RegionEncoder
 from .vision.loading import LOG, load_clip, load_sam
 from .vision.proposals import Proposals, SamProposalGenerator
 from .vision.sam2_backend import fast_sam2_generator, load_sam2
+
+_GENERIC_WORDS = GENERIC_HEADS - {"stuff"}  # words a kind can stand in for: "the left one"
 
 MAX_COMMAND_CHARS = 1000
 
@@ -152,6 +155,8 @@ class ZsrisEngine:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
         elif self._has_candidates(result, features):
             matched = self._with_anchor(result, parsed, features, context)
+            if matched == expression:  # "no, the left one": 'one' is the previous answer's kind
+                matched = self._with_kind(result, parsed, features, context)
             if matched != expression:  # "the one left of it": 'it' is now the previous answer's words
                 structure, result.target_phrase = self._target(matched, None)
             if structure is not None:
@@ -290,6 +295,35 @@ class ZsrisEngine:
                                                f"'{turn.expression}' (candidate {turn.answer}); matched "
                                                f"'{anchored}'")
         return anchored
+
+    def _with_kind(self, result: Result, parsed, features: FrameFeatures, context: Conversation | None) -> str:
+        """'no, the left one', 'the bigger one', 'the red one' said right after an answer on the same
+        frame: the kind-less 'one' takes the previous target's head noun ('the left cup'), as a person
+        means it; without such context the expression is matched as it is (any object)."""
+        words = result.expression.split()
+        generic = [i for i, w in enumerate(words) if w in _GENERIC_WORDS]
+        if not generic or parsed.anchor_is_previous or self._head_noun(result.expression):
+            return result.expression  # "the cup with one handle" has its kind
+        turn = context.current() if context is not None else None
+        if turn is None or turn.features is not features:
+            return result.expression
+        head = self._head_noun(turn.expression)
+        if not head:
+            return result.expression
+        words[generic[0]] = head + ("s" if words[generic[0]].endswith("s") else "")
+        kinded = " ".join(words)
+        result.context = "kind"
+        result.message = _join(result.message, f"context: '{parsed.expression}' is about the previous answer's "
+                                               f"kind '{head}' ('{turn.expression}'); matched '{kinded}'")
+        return kinded
+
+    def _head_noun(self, expression: str) -> str:
+        """The head noun of an earlier expression ('cup' of 'the red cup on the left'); '' if generic."""
+        structure, phrase = self._target(expression, None)
+        if structure is not None:
+            return structure.target.head
+        last = phrase.split()[-1:] if phrase else []
+        return "" if not last or last[0] in _GENERIC_WORDS else last[0]
 
     def _ground_destination(self, result: Result, parsed, features: FrameFeatures, alpha: float,
                             beta: float) -> None:

@@ -95,7 +95,7 @@ class Result:
     destination_score: float = float("nan")
     destination_box: tuple[int, int, int, int] | None = None
     destination_centroid_px: tuple[float, float] | None = None
-    context: str = ""  # how the previous answer was used ("other", "same", "anchor"); "" when it was not
+    context: str = ""  # how the previous answer was used ("other", "same", "anchor", "kind"); "" when it was not
     unanswered: str = ""  # words naming a second object or action that were not answered
 
     @property
