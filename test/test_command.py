@@ -356,6 +356,14 @@ def test_it_alone_is_the_previous_answer_when_there_is_one(vit_engine, vit_book_
     # a second clause about the same object gives the last action
     ("go and get the remote and bring it to me", "hand over", "bring", "the remote"),
     ("where did the remote go", "find", "where is", "the remote"),
+    # a first verb with its adverb before "and" is a chain; multi-word verbs with "of"
+    ("turn around and look at the man on the left", "look at", "look at", "the man on the left"),
+    ("walk over and tap the bowl", "other", "tap", "the bowl"),
+    ("could you please take hold of the green table", "pick up", "take hold of", "the green table"),
+    ("let go of the red cup", "put down", "let go of", "the red cup"),
+    # trailing time words are the request's, a place word before them is the object's
+    ("just grab the cup already", "pick up", "grab", "the cup"),
+    ("release person in pink on right now", "put down", "release", "person in pink on right"),
 ])
 def test_requests_are_read_from_their_structure(parser, command, action, verb, expression):
     parsed = parser.parse(command)

@@ -315,6 +315,8 @@ class CommandParser:
                     if suffix == ("there",) and len(tokens) > 1 and tokens[-2] in ("over", "right", "in", "on",
                                                                                   "up", "down", "back", "it", "them"):
                         continue  # "put it over there": a destination, not a greeting
+                    if _right_is_a_place(tokens, suffix):
+                        continue
                     tokens, changed = tokens[: -len(suffix)], True
                     break
         return tokens
@@ -480,6 +482,10 @@ class CommandParser:
                                                              "now", "then", "also", "please", "help") \
                     and self._is_verb(tokens, doc, start + 1):
                 start, chained = start + 1, True
+                continue
+            if start + 3 < len(tokens) and tokens[start + 1] in _CHAIN_ADVERBS and tokens[start + 2] in ("and", "n") \
+                    and self._is_verb(tokens, doc, start) and self._is_verb(tokens, doc, start + 3):
+                start, chained = start + 3, True  # "turn around and look at", "walk over and tap"
                 continue
             if _starts(tokens[start:], ("go", "ahead", "and")) or _starts(tokens[start:], ("be", "a", "dear", "and")):
                 start, chained = start + (3 if tokens[start] == "go" else 4), True
@@ -825,7 +831,7 @@ class CommandParser:
             changed = False
             for suffix in self._trailing:
                 if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
-                    if suffix == ("there",):
+                    if suffix == ("there",) or _right_is_a_place(tokens, suffix):
                         continue
                     tokens, changed = tokens[: -len(suffix)], True
                     break
@@ -945,3 +951,12 @@ def destination_object(destination: list[str]) -> str:
     if not words or all(w in _NON_OBJECT_WORDS for w in words):
         return ""
     return " ".join(words)
+
+
+_CHAIN_ADVERBS = {"around", "over", "up", "down", "back", "here", "there", "along", "away", "on", "in", "out"}
+_PLACE_BEFORE_RIGHT = {"on", "to", "at", "the", "far", "from", "top", "bottom", "upper", "lower", "and"}
+
+
+def _right_is_a_place(tokens: list[str], suffix: tuple[str, ...]) -> bool:
+    """'... on right now': 'right' is the object's place, only 'now' is the request's."""
+    return suffix == ("right", "now") and len(tokens) > 2 and tokens[-3] in _PLACE_BEFORE_RIGHT

@@ -14,7 +14,8 @@ import re
 ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("pick up", "pick", "grab", "take", "get", "fetch", "lift", "grasp", "hold", "nab", "snatch",
                      "snag", "pluck", "scoop", "scoop up", "lift up", "hoist", "raise", "grip", "clasp", "take hold of",
-                     "collect", "retrieve", "seize", "clutch", "obtain", "take out", "get out",
+                     "collect", "retrieve", "seize", "clutch", "obtain", "take out", "get out", "get hold of",
+                     "grab hold of",
                      "reach for", "reach", "remove", "catch"), "pick up"),
     **dict.fromkeys(("hand over", "hand", "give", "bring", "pass", "deliver", "bring over", "pass over",
                      "hand me", "fetch me", "have", "need", "want", "like"), "hand over"),
@@ -30,7 +31,8 @@ ACTION_OF: dict[str, str] = {
     **dict.fromkeys(("go to", "go", "drive to", "drive", "navigate to", "navigate", "approach", "come to", "head to",
                      "walk to", "move to", "come", "head", "walk", "go over to"), "go to"),
     **dict.fromkeys(("put down", "put", "place", "set", "set down", "drop", "lay", "stack", "insert", "put away",
-                     "store", "leave", "hang", "position", "lay down", "place down"), "put down"),
+                     "store", "leave", "hang", "position", "lay down", "place down", "let go of", "release"),
+                    "put down"),
     **dict.fromkeys(("move", "carry", "slide", "shift", "transfer", "relocate", "throw", "toss", "roll", "return",
                      "nudge", "shove", "scoot", "drag", "budge", "haul", "lug",
                      "send"), "move"),
@@ -67,7 +69,7 @@ TRAILING_POLITENESS = (
     "ok", "okay", "thanks a lot", "will you", "would you", "could you", "can you", "asap", "when you can",
     "if possible", "for me please", "mate", "buddy", "there", "real quick", "right away", "gently", "carefully",
     "real fast", "at once", "immediately", "when you get a chance", "for a sec", "for a second", "would ya",
-    "could ya", "will ya", "can ya", "wouldja", "thx", "ty", "cheers",
+    "could ya", "will ya", "can ya", "wouldja", "thx", "ty", "cheers", "already",
 )
 NON_REFERRING = {
     "stop", "wait", "cancel", "cancel that", "never mind", "nevermind", "thank you", "thanks", "hello", "hi",
@@ -204,6 +206,8 @@ _FRAMES = sorted((
     (("im", "looking", "for"), "look for"),
     (("i", "am", "looking", "for"), "look for"), (("we're", "looking", "for"), "look for"),
     (("take", "a", "look", "at"), "look at"), (("have", "a", "look", "at"), "look at"),
+    (("take", "hold", "of"), "take hold of"), (("get", "hold", "of"), "get hold of"),
+    (("grab", "hold", "of"), "grab hold of"), (("let", "go", "of"), "let go of"),
     (("take", "a", "closer", "look", "at"), "look at"), (("give", "me"), "give"),
     (("hand", "me"), "hand"), (("show", "me"), "show"), (("get", "me"), "get"),
     (("bring", "me"), "bring"), (("pass", "me"), "pass"), (("fetch", "me"), "fetch"), (("grab", "me"), "grab"),
