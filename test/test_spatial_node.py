@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -86,17 +87,46 @@ def test_closest_uses_the_depth_topic_and_the_picture_without_it(spatial_node):
     assert first.interpretation == f"target 'the {near.kind}' | closest to the camera"
     assert _iou(_mask(first), near.mask) > 0.5 and not first.has_point_3d
 
-    # with depth (planted: the two objects' distances swapped) the node must follow the depth
+    # with depth (planted: the two objects' distances swapped) the node must follow the depth;
+    # the colour frame goes out only once the node reports the depth and camera_info received
+    # (topics are not ordered against each other: an image handled first would be encoded without)
     stamp = harness.stamp()
-    harness.info_pub.publish(CameraInfo(header=Header(stamp=stamp, frame_id=FRAME_ID), width=width, height=height,
-                                        k=[float(v) for v in scene.camera_k.ravel()]))
-    harness.send_depth(swapped, stamp)
+    info = CameraInfo(header=Header(stamp=stamp, frame_id=FRAME_ID), width=width, height=height,
+                      k=[float(v) for v in scene.camera_k.ravel()])
+    _send_until_received(harness, lambda: (harness.info_pub.publish(info), harness.send_depth(swapped, stamp)))
     harness.send_image(scene.image, stamp=stamp)
     harness.command(command)
     second = harness.wait_results(2, timeout=90)[1]
     assert second.status == "ok", f"{second.message}\n{Path(log).read_text()[-2000:]}"
     assert _iou(_mask(second), far.mask) > 0.5, "the answer ignored the published depth"
     assert second.has_point_3d and second.depth_m == pytest.approx(near.depth_m, rel=1e-3)  # far now stands near
+
+
+def _send_until_received(harness, send, timeout: float = 120.0) -> None:
+    """Publish depth + camera_info until the node's /diagnostics count both (a message sent
+    before the subscription matched is lost, so it is sent again)."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    seen: dict[str, str] = {}
+
+    def keep(msg) -> None:
+        for status in msg.status:
+            if status.name.startswith("/zsris_node:"):
+                seen.update({kv.key: kv.value for kv in status.values})
+
+    subscription = harness.node.create_subscription(DiagnosticArray, "/diagnostics", keep, 10)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            send()
+            until = time.monotonic() + 3.0  # diagnostics come once a second
+            while time.monotonic() < until:
+                if int(seen.get("depth_frames_received", 0)) and int(seen.get("camera_info_received", 0)):
+                    return
+                time.sleep(0.05)
+        pytest.fail(f"the node never reported depth and camera_info received (diagnostics: {seen})")
+    finally:
+        harness.node.destroy_subscription(subscription)
 
 
 def _mask(result) -> np.ndarray:

@@ -47,12 +47,15 @@ class DepthSync:
         self._depths: collections.deque = collections.deque(maxlen=KEPT_DEPTH_FRAMES)
         self._camera_info: CameraInfo | None = None
         self._arrived = threading.Condition()
+        self.depth_received = 0  # for /diagnostics: is the depth stream getting through at all?
+        self.camera_info_received = 0
 
     # ------------------------------------------------------------------ subscriptions
     def on_depth(self, msg: Image) -> None:
         try:
             with self._arrived:
                 self._depths.append((stamp_seconds(msg.header.stamp), depth_to_array(msg)))
+                self.depth_received += 1
                 self._arrived.notify_all()
         except ZsrisError as error:
             self._problems.report(f"dropping depth images: {error}", key=f"depth:{problem_key(str(error))}")
@@ -60,6 +63,7 @@ class DepthSync:
     def on_camera_info(self, msg: CameraInfo) -> None:
         with self._arrived:
             self._camera_info = msg
+            self.camera_info_received += 1
             self._arrived.notify_all()
 
     def wake(self) -> None:

@@ -35,6 +35,8 @@ class Health:
     no_image_warning_period: float
     max_frame_age: float
     config_error: str = ""
+    depth_frames_received: int = 0
+    camera_info_received: int = 0
     follow: dict[str, str] = field(default_factory=dict)  # follow mode: what is followed, frames, drops
 
 
@@ -47,7 +49,9 @@ def health_status(name: str, health: Health) -> DiagnosticStatus:
         "frames_failed": health.frames_failed, "encode_ms": f"{health.encode_ms:.1f}",
         "commands_received": health.commands_received, "commands_answered": health.commands_answered,
         "commands_pending": health.commands_pending, "last_status": health.last_status,
-        "seconds_since_image": f"{health.seconds_since_image:.1f}", **health.follow,
+        "seconds_since_image": f"{health.seconds_since_image:.1f}",
+        "depth_frames_received": health.depth_frames_received, "camera_info_received": health.camera_info_received,
+        **health.follow,
     }
     return DiagnosticStatus(level=level, name=name, message=message, hardware_id=health.device,
                             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])

@@ -380,7 +380,9 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             seconds_since_image=time.monotonic() - self._last_image_s,
             encode_lag_s=(newest_received - newest.stamp_s) if newest else 0.0,
             no_image_warning_period=self.settings.no_image_warning_period,
-            max_frame_age=self.settings.max_frame_age, config_error=self.config_error, follow=self.follow.health())
+            max_frame_age=self.settings.max_frame_age, config_error=self.config_error,
+            depth_frames_received=self.depth.depth_received, camera_info_received=self.depth.camera_info_received,
+            follow=self.follow.health())
         status = health_status(f"{self.get_fully_qualified_name()}: zsris", health)
         self.diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
                                                      status=[status]))
