@@ -310,16 +310,24 @@ class CommandParser:
                 if _starts(tokens, prefix) and len(tokens) > len(prefix):
                     tokens, changed = tokens[len(prefix):], True
                     break
-            for suffix in self._trailing:
-                if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
-                    if suffix == ("there",) and len(tokens) > 1 and tokens[-2] in ("over", "right", "in", "on",
-                                                                                  "up", "down", "back", "it", "them"):
-                        continue  # "put it over there": a destination, not a greeting
-                    if _right_is_a_place(tokens, suffix):
-                        continue
-                    tokens, changed = tokens[: -len(suffix)], True
-                    break
+            suffix = self._trailing_suffix(tokens, there_is_politeness=True)
+            if suffix:
+                tokens, changed = tokens[:-suffix], True
         return tokens
+
+    def _trailing_suffix(self, tokens: list[str], there_is_politeness: bool) -> int:
+        """How many words at the end are politeness or a wake word (0: none). 'there' ends a
+        command as politeness only where asked and not after a place word ("put it over there");
+        'right' before a closing 'now' may be the object's place ("on right now")."""
+        for suffix in self._trailing:
+            if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
+                if suffix == ("there",) and (not there_is_politeness or (len(tokens) > 1 and tokens[-2] in (
+                        "over", "right", "in", "on", "up", "down", "back", "it", "them"))):
+                    continue
+                if _right_is_a_place(tokens, suffix):
+                    continue
+                return len(suffix)
+        return 0
 
     # ------------------------------------------------------------------ step 2: refusals
     def _refusal(self, tokens: list[str]) -> tuple[str, str] | None:
@@ -826,15 +834,8 @@ class CommandParser:
         return None
 
     def _strip_trailing(self, tokens: list[str]) -> list[str]:
-        changed = True
-        while changed and tokens:
-            changed = False
-            for suffix in self._trailing:
-                if len(tokens) > len(suffix) and tuple(tokens[-len(suffix):]) == suffix:
-                    if suffix == ("there",) or _right_is_a_place(tokens, suffix):
-                        continue
-                    tokens, changed = tokens[: -len(suffix)], True
-                    break
+        while tokens and (suffix := self._trailing_suffix(tokens, there_is_politeness=False)):
+            tokens = tokens[:-suffix]
         return tokens
 
     @staticmethod
