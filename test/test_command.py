@@ -148,6 +148,7 @@ def test_follow_requests_start_a_track(parser, command, verb, expression):
     ("keep your eye on the bowl no matter where it goes", "keep your eye on", "the bowl"),
     ("track the cone until further notice", "track", "the cone"),
     ("follow the cup already", "follow", "the cup"),
+    ("follow the man in blue for six seconds", "follow", "the man in blue"),
 ])
 def test_follow_idioms_and_continuity_tails(parser, command, verb, expression):
     """Asking to keep something in view, or for how long: follow, and the tail is not the object."""

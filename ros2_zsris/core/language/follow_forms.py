@@ -17,6 +17,8 @@ Three readings, applied by the command parser around its own rules:
 
 from __future__ import annotations
 
+from .command_words import NUMBER_WORDS
+
 # stop verbs, and what they stop
 _STOP_VERBS = frozenset({"stop", "quit", "cease", "end", "halt", "pause", "cancel", "discontinue", "abort",
                          "terminate", "finish", "drop", "exit", "disable", "deactivate", "kill", "suspend"})
@@ -38,15 +40,15 @@ _MODE_STARTERS = frozenset({"engage", "enter", "start", "begin", "activate", "en
                             "want", "go", "switch", "turn", "into", "to", "on", "i", "we", "please", "now"})
 _MODE_LINKS = (("and", "track"), ("and", "follow"), ("on",), ("of",), ("for",), ("with",))
 
-# "keep X in view": X between the verb and one of these
-_IN_VIEW = tuple(tuple(p.split()) for p in (
+# "keep X in view": X between the verb and one of these (longest first, as every list matched below)
+_IN_VIEW = tuple(sorted((tuple(p.split()) for p in (
     "in view", "in sight", "in frame", "in the frame", "in the picture", "in the shot", "in shot", "on screen",
     "on camera", "in the middle", "in the center", "in the centre", "centered", "centred", "in focus",
     "in the middle of the frame", "in the center of the frame", "in the centre of the frame", "in your sights",
     "within view", "in the image",
-))
+)), key=len, reverse=True))
 # "<idiom> X": X follows the words
-_LEADS = tuple(tuple(p.split()) for p in (
+_LEADS = tuple(sorted((tuple(p.split()) for p in (
     "keep the camera on", "keep your camera on", "keep the camera pointed at", "keep your eyes on",
     "keep your eye on", "keep the lens on", "keep looking at", "keep an eye on", "keep watch on", "keep tabs on",
     "don't lose sight of", "dont lose sight of", "do not lose sight of", "don't lose track of", "dont lose track of",
@@ -56,7 +58,7 @@ _LEADS = tuple(tuple(p.split()) for p in (
     "keep tracking", "keep watching", "keep monitoring", "keep observing", "keep your gaze on", "keep your focus on",
     "keep the camera trained on", "don't take your eyes off", "dont take your eyes off", "do not take your eyes off",
     "never take your eyes off",
-))
+)), key=len, reverse=True))
 # "never let X out of your sight": X between the opening and the closing words
 _LET_OUT = ((("never", "let"), ("don't", "let"), ("dont", "let"), ("do", "not", "let")),
             ("out", "of"))
@@ -78,19 +80,22 @@ _LOOK_VERBS = frozenset({"watch", "observe", "eye", "view", "see", "look"})  # +
 
 # a continuity tail: a clause or adverbial after the object
 _TAIL_OPENERS = frozenset({"as", "while", "when", "whenever", "wherever", "until", "till", "til"})
-_TAILS = tuple(tuple(p.split()) for p in (
+_TAILS = tuple(sorted((tuple(p.split()) for p in (
     "around", "about", "continuously", "constantly", "continually", "closely", "everywhere", "nonstop",
     "non stop", "without stopping", "at all times", "the whole time", "all the time", "from now on",
     "for a while", "for the next while", "with the camera", "with your camera", "with your eyes",
     "and don't lose it", "and dont lose it", "and do not lose it", "and don't lose sight of it",
     *(f"and keep it {' '.join(p)}" for p in _IN_VIEW), "in real time", "live",
     "for me", "please", "robot", "ok", "okay", "thanks",
-))
+)), key=len, reverse=True))
+_POLITE_TAILS = frozenset({("for", "me"), ("please",), ("robot",), ("ok",), ("okay",), ("thanks",)})  # not time
+# clause openers of two or three words: "... no matter where it goes", "... don't stop until i say so"
+_TAIL_PHRASES = (("no", "matter"), ("don't", "stop"), ("do", "not", "stop"))
 # how long: "for the next two minutes", "for 30 seconds", "for a bit", "until further notice"
 _DURATION_WORDS = frozenset({"the", "next", "a", "an", "few", "couple", "of", "some", "more", "another", "little",
-                             "one", "two", "three", "four", "five", "ten", "fifteen", "twenty", "thirty", "sixty",
-                             "half", "second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "moment",
-                             "moments", "bit", "while", "hour", "hours", "now", "further", "notice"})
+                             *NUMBER_WORDS, "thirty", "sixty", "half", "second", "seconds", "sec", "secs", "minute",
+                             "minutes", "min", "mins", "moment", "moments", "bit", "while", "hour", "hours", "now",
+                             "further", "notice"})
 _FILLER_TAILS = frozenset({"already", "yeah", "yes", "yep", "now", "then"})
 _CONTINUOUS_ACTIONS = frozenset({"follow", "look at"})  # never a bare expression: "man on bike while ..."
 
@@ -105,7 +110,7 @@ def stop_following(tokens: list[str]) -> bool:
             return True
     for phrase in _OFF_PHRASES:
         for i in range(len(tokens) - len(phrase) + 1):
-            if tuple(tokens[i: i + len(phrase)]) == phrase:
+            if _at(tokens, i, phrase):
                 rest = tokens[i + len(phrase): i + len(phrase) + 3]
                 if any(w in _OFF_WHAT for w in rest) or (phrase in (("enough",), ("that's", "enough"),
                                                                     ("thats", "enough")) and not rest):
@@ -117,7 +122,7 @@ def _negated_following(tokens: list[str]) -> bool:
     """A negator shortly before a following verb, and after the verb only words that point back
     at what is being followed: the running track is meant, not a new object to refuse."""
     for i in range(len(tokens)):
-        negator = next((n for n in _NEGATORS if tuple(tokens[i: i + len(n)]) == n), None)
+        negator = next((n for n in _NEGATORS if _at(tokens, i, n)), None)
         if negator is None:
             continue
         start = i + len(negator)
@@ -155,26 +160,26 @@ def _mode_request(tokens: list[str]) -> tuple[list[str], str] | None:
     for i in range(len(tokens)):
         for noun in _MODE_NOUNS:
             end = i + len(noun)
-            if tuple(tokens[i:end]) != noun or not all(w in _MODE_STARTERS for w in tokens[:i]):
+            if not _at(tokens, i, noun) or not all(w in _MODE_STARTERS for w in tokens[:i]):
                 continue
             for link in _MODE_LINKS:
-                if tuple(tokens[end: end + len(link)]) == link and len(tokens) > end + len(link):
+                if _at(tokens, end, link) and len(tokens) > end + len(link):
                     return ["follow", *tokens[end + len(link):]], " ".join(tokens[: end + len(link)])
     return None
 
 
 def _idiom_at_start(tokens: list[str]) -> tuple[list[str], str] | None:
-    for lead in sorted(_LEADS, key=len, reverse=True):
-        if tuple(tokens[: len(lead)]) == lead and len(tokens) > len(lead):
+    for lead in _LEADS:
+        if _at(tokens, 0, lead) and len(tokens) > len(lead):
             return ["follow", *tokens[len(lead):]], " ".join(lead)
     if tokens[:1] == ["keep"] and len(tokens) > 2:
         kept = _kept_in_view(tokens[1:])
         if kept:
             return ["follow", *kept], "keep in view"
-    opening = next((o for o in _LET_OUT[0] if tuple(tokens[: len(o)]) == o), None)
+    opening = next((o for o in _LET_OUT[0] if _at(tokens, 0, o)), None)
     if opening is not None:
         for i in range(len(opening) + 1, len(tokens) - 2):
-            if tuple(tokens[i: i + 2]) == _LET_OUT[1] and any(w in _VIEW_WORDS for w in tokens[i + 2:]):
+            if _at(tokens, i, _LET_OUT[1]) and any(w in _VIEW_WORDS for w in tokens[i + 2:]):
                 return ["follow", *tokens[len(opening): i]], "let out of sight"
     if len(tokens) < 2:
         return None
@@ -193,8 +198,8 @@ def _kept_in_view(words: list[str]) -> list[str]:
     after it still speaks of the view ('centered in the camera') or of time ('while i move
     things'); [] when there is none."""
     for i in range(1, len(words)):
-        for phrase in sorted(_IN_VIEW, key=len, reverse=True):
-            if tuple(words[i: i + len(phrase)]) != phrase:
+        for phrase in _IN_VIEW:
+            if not _at(words, i, phrase):
                 continue
             rest = words[i + len(phrase):]
             if not rest or rest[0] in _TAIL_OPENERS or any(w in _VIEW_WORDS for w in rest) \
@@ -215,24 +220,27 @@ def continuity_tail(expression: list[str], action: str) -> tuple[list[str], bool
         changed = False
         opener = next((i for i, w in enumerate(words) if i > 0 and (
             (w in _TAIL_OPENERS and _clause_after(words, i)) or _duration_after(words, i)
-            or tuple(words[i: i + 2]) in (("no", "matter"), ("don't", "stop"), ("do", "not"))
-            and (words[i + 1] != "not" or words[i + 2: i + 3] == ["stop"]))), None)
+            or any(_at(words, i, phrase) for phrase in _TAIL_PHRASES))), None)
         if opener is not None:
             words, found, changed = words[:opener], True, True
             continue
         if words[-1] in _FILLER_TAILS or words[-1] == "for":  # "... already", "... yeah", "for (a bit)"
+            found = found or words[-1] == "for"  # what a duration left once its words were stripped
             words, changed = words[:-1], True
-            found = found or words[-1:] == ["for"]
             continue
-        for tail in sorted(_TAILS, key=len, reverse=True):
-            if len(words) > len(tail) and tuple(words[-len(tail):]) == tail:
+        for tail in _TAILS:
+            if len(words) > len(tail) and _at(words, len(words) - len(tail), tail):
                 words, changed = words[: -len(tail)], True
-                found = found or tail not in (("for", "me"), ("please",), ("robot",), ("ok",), ("okay",),
-                                              ("thanks",))
+                found = found or tail not in _POLITE_TAILS
                 break
     if found:
         return words, True
     return (words, False) if action == "follow" else (expression, False)  # fillers off a follow's object
+
+
+def _at(words: list[str], index: int, phrase: tuple[str, ...]) -> bool:
+    """The phrase stands in the words at this index."""
+    return tuple(words[index: index + len(phrase)]) == phrase
 
 
 def _duration_after(words: list[str], index: int) -> bool:
