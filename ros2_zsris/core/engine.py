@@ -156,7 +156,7 @@ class ZsrisEngine:
         elif self._has_candidates(result, features):
             matched = self._with_anchor(result, parsed, features, context)
             if matched == expression:  # "no, the left one": 'one' is the previous answer's kind
-                matched = self._with_kind(result, parsed, features, context)
+                matched = self._with_kind(result, parsed, _head_of(structure, phrase), features, context)
             if matched != expression:  # "the one left of it": 'it' is now the previous answer's words
                 structure, result.target_phrase = self._target(matched, None)
             if structure is not None:
@@ -296,18 +296,20 @@ class ZsrisEngine:
                                                f"'{anchored}'")
         return anchored
 
-    def _with_kind(self, result: Result, parsed, features: FrameFeatures, context: Conversation | None) -> str:
+    def _with_kind(self, result: Result, parsed, own_head: str, features: FrameFeatures,
+                   context: Conversation | None) -> str:
         """'no, the left one', 'the bigger one', 'the red one' said right after an answer on the same
         frame: the kind-less 'one' takes the previous target's head noun ('the left cup'), as a person
-        means it; without such context the expression is matched as it is (any object)."""
+        means it; without such context the expression is matched as it is (any object).
+        ``own_head``: the expression's own head noun ('cup' of 'the cup with one handle')."""
         words = result.expression.split()
         generic = [i for i, w in enumerate(words) if w in _GENERIC_WORDS]
-        if not generic or parsed.anchor_is_previous or self._head_noun(result.expression):
-            return result.expression  # "the cup with one handle" has its kind
+        if not generic or parsed.anchor_is_previous or own_head:
+            return result.expression
         turn = context.current() if context is not None else None
         if turn is None or turn.features is not features:
             return result.expression
-        head = self._head_noun(turn.expression)
+        head = _head_of(*self._target(turn.expression, None))
         if not head:
             return result.expression
         words[generic[0]] = head + ("s" if words[generic[0]].endswith("s") else "")
@@ -316,14 +318,6 @@ class ZsrisEngine:
         result.message = _join(result.message, f"context: '{parsed.expression}' is about the previous answer's "
                                                f"kind '{head}' ('{turn.expression}'); matched '{kinded}'")
         return kinded
-
-    def _head_noun(self, expression: str) -> str:
-        """The head noun of an earlier expression ('cup' of 'the red cup on the left'); '' if generic."""
-        structure, phrase = self._target(expression, None)
-        if structure is not None:
-            return structure.target.head
-        last = phrase.split()[-1:] if phrase else []
-        return "" if not last or last[0] in _GENERIC_WORDS else last[0]
 
     def _ground_destination(self, result: Result, parsed, features: FrameFeatures, alpha: float,
                             beta: float) -> None:
@@ -445,6 +439,14 @@ def validate_depth(depth: np.ndarray | None, size: tuple[int, int]) -> np.ndarra
         raise InputError(f"depth has negative values (min {np.nanmin(depth):.3f})",
                          fix="pass distances in metres; mark unknown pixels with NaN or 0")
     return depth_in_metres(depth)
+
+
+def _head_of(structure: ExpressionStructure | None, phrase: str) -> str:
+    """The head noun of an analysed expression ('cup' of 'the red cup on the left'); '' if generic."""
+    if structure is not None:
+        return structure.target.head
+    last = phrase.split()[-1:] if phrase else []
+    return "" if not last or last[0] in _GENERIC_WORDS else last[0]
 
 
 def _join(message: str, more: str) -> str:
