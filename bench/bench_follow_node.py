@@ -88,10 +88,9 @@ def main() -> int:
 def _run(client, sequence, fps: float, frame_iou) -> dict:
     client.nothing_followed()
     stamp = _until_encoded(client, sequence.frames[0].image)
-    key = client.command(f"follow {sequence.expression}")
-    if not client.wait_answered([key], 120.0):
+    answer = client.answer_of(f"follow {sequence.expression}", 120.0)
+    if answer is None:
         raise TimeoutError("follow command not answered")
-    answer = client.answers.results[key][0][1]
     if not answer.tracking:
         raise RuntimeError(f"no track started: {answer.status} {answer.message}")
     client.track_for(stamp, answer.track_id)

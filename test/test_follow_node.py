@@ -73,9 +73,8 @@ def test_follow_answers_every_frame_until_the_object_leaves(following):
     client, sequence, log = following
     client.nothing_followed()
     first = client.send_frame_confirmed(sequence.frames[0].image, timeout_s=300.0)
-    key = client.command(f"robot, please follow {sequence.expression}")
-    assert client.wait_answered([key], 120.0), log_tail(log)
-    answer = client.answers.results[key][0][1]
+    answer = client.answer_of(f"robot, please follow {sequence.expression}", 120.0)
+    assert answer is not None, log_tail(log)
     assert (answer.status, answer.action, answer.tracking) == ("ok", "follow", True), answer.message
     track_id = answer.track_id
     assert track_id >= 1
@@ -111,9 +110,8 @@ def test_service_follow_is_replaced_then_stopped(following):
     assert (started.status, started.tracking) == ("ok", True), started.message
     client.track_for(first, started.track_id)
 
-    key = client.command(f"keep track of {sequence.expression}")  # a new follow command replaces the track
-    assert client.wait_answered([key], 120.0), log_tail(log)
-    second = client.answers.results[key][0][1]
+    second = client.answer_of(f"keep track of {sequence.expression}", 120.0)  # a new follow command replaces it
+    assert second is not None, log_tail(log)
     assert second.tracking and second.track_id == started.track_id + 1
     replaced = client.wait_track_status(started.track_id, "stopped")
     assert f"replaced by track {second.track_id}" in replaced.message
@@ -129,12 +127,11 @@ def test_stop_command_ends_a_track_and_says_so(following):
     client, sequence, log = following
     client.nothing_followed()
     client.send_frame_confirmed(sequence.frames[0].image, timeout_s=300.0)
-    key = client.command(f"track {sequence.expression}")
-    assert client.wait_answered([key], 120.0), log_tail(log)
-    track_id = client.answers.results[key][0][1].track_id
-    stop = client.command("ok stop following")
-    assert client.wait_answered([stop], 60.0), log_tail(log)
-    answer = client.answers.results[stop][0][1]
+    started = client.answer_of(f"track {sequence.expression}", 120.0)
+    assert started is not None, log_tail(log)
+    track_id = started.track_id
+    answer = client.answer_of("ok stop following", 60.0)
+    assert answer is not None, log_tail(log)
     assert answer.status == "no_referent" and "stopped following" in answer.message
     assert f"track {track_id}" in answer.message
     client.wait_track_status(track_id, "stopped")
@@ -145,9 +142,9 @@ def test_stamps_that_jump_back_end_the_track(following):
     client, sequence, log = following
     client.nothing_followed()
     first = client.send_frame_confirmed(sequence.frames[0].image, timeout_s=300.0)
-    key = client.command(f"follow {sequence.expression}")
-    assert client.wait_answered([key], 120.0), log_tail(log)
-    track_id = client.answers.results[key][0][1].track_id
+    started = client.answer_of(f"follow {sequence.expression}", 120.0)
+    assert started is not None, log_tail(log)
+    track_id = started.track_id
     client.track_for(first, track_id)
     client.send_frame(sequence.frames[1].image, stamp_ns=first - 30_000_000_000)  # 30 s back
     lost = client.wait_track_status(track_id, "lost")

@@ -201,6 +201,11 @@ class ReliabilityClient:
         keys = list(keys)
         return self.wait(lambda: all(self.answers.results.get(t) for t in keys), timeout_s)
 
+    def answer_of(self, text: str, timeout_s: float):
+        """Send one command and return the node's (first) answer to it, or None when none came."""
+        key = self.command(text)
+        return self.answers.results[key][0][1] if self.wait_answered([key], timeout_s) else None
+
     def settle(self, timeout_s: float = 60.0) -> str:
         """A probe command answered: every command sent before it has its answer in by now."""
         probe = self.command("probe")

@@ -98,9 +98,9 @@ def follow_demo() -> int:
     try:
         client.connect(process, OUT / "follow_node.log", probe_frame=sequence.frames[0].image)
         first = client.send_frame_confirmed(sequence.frames[0].image, timeout_s=300.0)
-        key = client.command(f"follow {sequence.expression}")
-        client.wait_answered([key], 120.0)
-        answer = client.answers.results[key][0][1]
+        answer = client.answer_of(f"follow {sequence.expression}", 120.0)
+        if answer is None:
+            raise TimeoutError(f"the node did not answer 'follow {sequence.expression}' within 120 s")
         print(f"zsris demo: follow mode: 'follow {sequence.expression}' -> {answer.status}, track {answer.track_id}; "
               f"streaming {FOLLOW_FRAMES - 1} frames (camera pans and zooms, an arm passes in front, the lamp dims, "
               "then the object leaves the view) ...", flush=True)
