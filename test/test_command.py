@@ -111,11 +111,24 @@ def test_refusals_carry_a_reason(parser, command, code):
     assert not parsed.has_referent and parsed.refusal == code and parsed.reason.startswith(code)
 
 
-def test_a_second_object_is_not_answered(parser):
+def test_a_second_object_joins_the_list(parser):
     parsed = parser.parse("pick up the cup and the ball")
-    assert (parsed.expression, parsed.unanswered) == ("the cup", "and the ball")
+    assert (parsed.expression, parsed.objects, parsed.unanswered) == ("the cup", ["the cup", "the ball"], "")
     same = parser.parse("grab the salt and pepper shakers")  # one object, no determiner after "and"
-    assert (same.expression, same.unanswered) == ("the salt and pepper shakers", "")
+    assert (same.expression, same.objects, same.unanswered) == ("the salt and pepper shakers",
+                                                                ["the salt and pepper shakers"], "")
+    clause = parser.parse("pick up the cup and put it in the box")  # a second clause, not a second object
+    assert clause.objects == ["the cup"] and clause.destination == "in the box"
+
+
+@pytest.mark.parametrize("command, objects", [
+    ("how many balls do you see", ["balls"]),
+    ("how many red cubes are on the table", ["red cubes"]),
+    ("count the cubes", ["the cubes"]),
+])
+def test_counting_questions_ask_for_a_count(parser, command, objects):
+    parsed = parser.parse(command)
+    assert parsed.has_referent and parsed.count and parsed.action == "count" and parsed.objects == objects
 
 
 @pytest.mark.parametrize("command, verb, expression", [
@@ -317,8 +330,8 @@ def test_destination_is_grounded_on_the_same_frame_and_never_is_the_target(vit_e
 
 def test_second_object_is_reported_unanswered(vit_engine, vit_book_features):
     result = vit_engine.query(vit_book_features, "pick up the open book and the pen")
-    assert result.expression == "the open book" and result.unanswered == "and the pen"
-    assert "not answered: 'and the pen'" in result.message
+    assert result.expression == "the open book"
+    assert "not answered: 'the pen'" in result.message
 
 
 def test_negated_commands_are_refused_with_the_reason(vit_engine, vit_book_features):
@@ -387,18 +400,18 @@ def test_destinations_after_particles_modifiers_and_clauses(parser, command, exp
     assert (parsed.expression, parsed.destination) == (expression, destination)
 
 
-@pytest.mark.parametrize("command, expression, unanswered", [
-    ("grab left guy and shirt with flames on it", "left guy", "and shirt with flames on it"),
-    ("grab table with food and white bear", "table with food", "and white bear"),
-    ("could you bring me both the remote and the tray", "the remote", "and the tray"),
-    ("fetch the cup then the ball", "the cup", "then the ball"),
-    ("grab table covered with snacks and drinks", "table covered with snacks and drinks", ""),
-    ("pick up the guy on his hands and knees", "the guy on his hands and knees", ""),
-    ("grab the spotted sheet to right and front of the tray", "the spotted sheet to right and front of the tray", ""),
+@pytest.mark.parametrize("command, objects", [
+    ("grab left guy and shirt with flames on it", ["left guy", "shirt with flames on it"]),
+    ("grab table with food and white bear", ["table with food", "white bear"]),
+    ("could you bring me both the remote and the tray", ["the remote", "the tray"]),
+    ("fetch the cup then the ball", ["the cup", "the ball"]),
+    ("grab table covered with snacks and drinks", ["table covered with snacks and drinks"]),
+    ("pick up the guy on his hands and knees", ["the guy on his hands and knees"]),
+    ("grab the spotted sheet to right and front of the tray", ["the spotted sheet to right and front of the tray"]),
 ])
-def test_and_joins_two_objects_only_when_both_sides_name_one(parser, command, expression, unanswered):
+def test_and_joins_two_objects_only_when_both_sides_name_one(parser, command, objects):
     parsed = parser.parse(command)
-    assert (parsed.expression, parsed.unanswered) == (expression, unanswered)
+    assert (parsed.expression, parsed.objects, parsed.unanswered) == (objects[0], objects, "")
 
 
 @pytest.mark.parametrize("command, code", [

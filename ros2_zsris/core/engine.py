@@ -167,9 +167,10 @@ class ZsrisEngine:
                 self._ground_destination(result, parsed, features, alpha, beta)
             if context is not None:
                 context.remember(features, result, frame)
-        if parsed.unanswered:
+        unanswered = "', '".join(parsed.objects[1:] + ([parsed.unanswered] if parsed.unanswered else []))
+        if unanswered:
             result.message = _join(result.message, f"only the first object was answered; not answered: "
-                                                   f"'{parsed.unanswered}'")
+                                                   f"'{unanswered}'")
         timings["query_total"] = sum(timings.values())
         return result
 

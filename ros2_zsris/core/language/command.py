@@ -112,6 +112,11 @@ class ParsedCommand:
     anchor_is_previous: bool = False  # "the one left of it": "it" is the previous answer
     anchor_word: str = ""  # the pronoun that stands for the previous answer ("it", "that")
     unanswered: str = ""  # words naming a second object or action that is not answered
+    # Every object the command names, in the order named ("the cup and the ball" -> two); objects[0]
+    # is ``expression``. A plural or a number inside one item ("all the cups") is the expression
+    # analysis's to read, not this list's.
+    objects: list[str] = field(default_factory=list)
+    count: bool = False  # "how many cups are there", "count the bottles": the answer is a count
     notes: list[str] = field(default_factory=list)
 
 
@@ -152,7 +157,7 @@ class CommandParser:
     def parse(self, command: str) -> ParsedCommand:
         cached = self._cache.get(command)
         if cached is None:
-            cached = self._parse(command)
+            cached = with_objects(self._parse(command), self)
             if self.cache_size > 0:
                 self._cache[command] = cached
                 while len(self._cache) > self.cache_size:
@@ -961,3 +966,43 @@ _PLACE_BEFORE_RIGHT = {"on", "to", "at", "the", "far", "from", "top", "bottom", 
 def _right_is_a_place(tokens: list[str], suffix: tuple[str, ...]) -> bool:
     """'... on right now': 'right' is the object's place, only 'now' is the request's."""
     return suffix == ("right", "now") and len(tokens) > 2 and tokens[-3] in _PLACE_BEFORE_RIGHT
+
+
+_LIST_OPENERS = (("as", "well", "as"), ("along", "with"), ("together", "with"), ("and", "also"), ("and", "then"),
+                 ("and",), ("then",), ("plus",))
+_COUNT_TAILS = {"are", "is", "do", "does", "can", "could", "there", "you", "u", "have", "in", "on", "of", "at", "lying",
+                "sitting", "standing", "visible", "here"}
+
+
+def with_objects(parsed: ParsedCommand, parser: CommandParser) -> ParsedCommand:
+    """Fill ``objects`` and ``count``: a second object named after the first ("X and Y", "X as well
+    as Y") joins the list instead of going unanswered; "how many X ..." and "count X" ask for a count."""
+    words = normalise(parsed.command)
+    if not parsed.has_referent and words[:2] == ["how", "many"] and len(words) > 2:
+        return _count_question(parsed, words[2:])
+    if not parsed.has_referent or parsed.followup:
+        return parsed
+    parsed.objects = [parsed.expression]
+    if parsed.action_verb == "count":
+        parsed.count, parsed.action = True, "count"
+    rest = parsed.unanswered.split()
+    opener = next((o for o in _LIST_OPENERS if tuple(rest[: len(o)]) == o), None)
+    if opener is None or len(rest) <= len(opener):
+        return parsed
+    second = rest[len(opener):]
+    doc = parser._parse_words(second)
+    if doc is not None and any(t.pos_ in ("VERB", "AUX") and t.tag_ != "VBN" for t in doc[:1]):
+        return parsed  # "and put it in the box": a second clause, not a second object
+    parsed.objects.append(" ".join(parser._strip_trailing(second)))
+    parsed.unanswered = ""
+    return parsed
+
+
+def _count_question(parsed: ParsedCommand, words: list[str]) -> ParsedCommand:
+    """'how many red cubes are there', 'how many balls do you see': the words up to the question's verb."""
+    end = next((i for i, w in enumerate(words) if w in _COUNT_TAILS), len(words))
+    if end == 0:
+        return parsed
+    expression = " ".join(words[:end])
+    return ParsedCommand(parsed.command, action="count", expression=expression, action_verb="how many",
+                         objects=[expression], count=True)
