@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import pickle
 import platform
 import subprocess
@@ -240,11 +241,16 @@ def wrap(owner, name: str, record: list, tag: str, method: bool = True) -> None:
 
 # --------------------------------------------------------------------------- one model
 def run_model(official: Path, model: str, refcoco: Path, out: Path, debug: Path | None) -> None:
+    """One model in this process; the checkpoint (~350 MB) and the REFER copy live in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="official_gl_clip_") as folder:
+        _run_model_in(Path(folder), official, model, refcoco, out, debug)
+
+
+def _run_model_in(work: Path, official: Path, model: str, refcoco: Path, out: Path, debug: Path | None) -> None:
     sys.path[:0] = [str(official), str(official / "third_party" / "modified_CLIP")]
     from official_fixture import load_masks, write_seeded_openai_clip
 
     masks = load_masks(out / "masks.npz")
-    work = Path(tempfile.mkdtemp(prefix="official_gl_clip_"))
     checkpoint = work / f"{model}.pt"
     digest = write_seeded_openai_clip(checkpoint, model, SEED)
     chosen = write_refer_root(work / "refer_data", refcoco)
@@ -253,18 +259,15 @@ def run_model(official: Path, model: str, refcoco: Path, out: Path, debug: Path 
     patch_environment({MODELS[model]: checkpoint})
     install_stubs(official, masks, file_to_key, record)
 
-    import clip.model
     import torchvision.transforms.functional as TF
     import utils  # official utils.py (imports the stubbed detectron2 / freesolo)
     from model import backbone
 
     wrap(utils, "extract_noun_phrase", record, "noun_phrase", method=False)
-    wrap(clip.model.CLIP, "encode_text", record, "encode_text")
     wrap(backbone.CLIPViTFM, "forward", record, "vit_forward")
     wrap(backbone.CLIPViTFM, "calculate_score", record, "score")
     wrap(backbone.clip_backbone, "feature_map_masking", record, "res_global")
     wrap(backbone.clip_backbone, "get_gloval_vector", record, "res_local")
-    wrap(backbone.clip_backbone, "get_text_feature", record, "res_text")
     wrap(backbone.clip_backbone, "calculate_similarity_score", record, "score")
     if debug is not None:
         wrap(TF, "resized_crop", record, "resized_crop", method=False)
@@ -280,9 +283,7 @@ def run_model(official: Path, model: str, refcoco: Path, out: Path, debug: Path 
     args.opts = []
     (work / "result_log").mkdir()
     cwd = Path.cwd()
-    import os
-
-    os.chdir(work)
+    os.chdir(work)  # the script appends its summary to ./result_log/
     try:
         namespace["main"](args, 224, 224)
     finally:
