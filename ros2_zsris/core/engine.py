@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 import torch
@@ -26,7 +27,14 @@ from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
 from .language.lexicon import GENERIC_HEADS
 from .language.text import TextEncoder, load_spacy, target_phrase
-from .paper import IMAGENET_MEAN, IMAGENET_STD, PaperRegionEncoder, fuse_text_official, official_text
+from .paper import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    PaperRegionEncoder,
+    fuse_text_official,
+    fuse_visual_official,
+    official_text,
+)
 from .results import FrameFeatures, Result, Status
 from .vision.classical import ClassicalProposalGenerator
 from .vision.encoders import RegionEncoder
@@ -340,13 +348,16 @@ class ZsrisEngine:
         result.destination_status = (Status.BELOW_THRESHOLD if below else Status.OK).value
 
     def _query_paper(self, features: FrameFeatures, command: str, alpha: float, beta: float) -> Result:
-        """gl-clip-paper: official text (core/paper.py), official fusion order, argmax."""
+        """gl-clip-paper: official text, fusion and score (core/paper.py), argmax."""
         timings: dict[str, float] = {}
         with self._timed(timings, "parse"):
             sentence, phrase = official_text(self.nlp, command)
         result = Result(Status.OK, command=command, expression=sentence, target_phrase=phrase, timings_ms=timings)
         if self._has_candidates(result, features):
-            self._match(result, features, sentence, phrase, alpha, beta, fuse=fuse_text_official)
+            resnet = not self.clip.is_vit
+            self._match(result, features, sentence, phrase, alpha, beta,
+                        fuse=partial(fuse_text_official, resnet=resnet),
+                        fuse_image=partial(fuse_visual_official, resnet=resnet))
         timings["query_total"] = sum(timings.values())
         return result
 
@@ -363,16 +374,17 @@ class ZsrisEngine:
         return False
 
     def _match(self, result: Result, features: FrameFeatures, expression: str, phrase: str,
-               alpha: float, beta: float, fuse=fuse_text) -> None:
+               alpha: float, beta: float, fuse=fuse_text, fuse_image=fuse_visual) -> None:
         timings, fusion = result.timings_ms, self.config.fusion
         with self._timed(timings, "text_features"):
             sentence, noun_phrase = self.text_encoder.encode([expression, phrase])
         with self._timed(timings, "match"):
             text = fuse(sentence, noun_phrase, beta)
-            match = best_match(fuse_visual(features, alpha), text, features.nonempty)
+            match = best_match(fuse_image(features, alpha), text, features.nonempty)
         self._fill_answer(result, features, match)
         result.interpretation = f"target '{phrase}' | global-local CLIP on the whole expression"
-        if match.score < fusion.min_score:
+        # min_score -1 (the default) is no threshold; paper mode's ResNet scores are dot products, not cosines
+        if fusion.min_score > -1.0 and match.score < fusion.min_score:
             result.status = Status.BELOW_THRESHOLD
             result.message = _join(result.message,
                                    f"best score {match.score:.3f} is below min_score {fusion.min_score:.3f}")

@@ -2,7 +2,8 @@
 
 The project's own method ('zsris') improves on the paper; comparing with the published
 numbers needs the paper's computation, including the parts that are accidents of the
-authors' environment (Yu et al., CVPR 2023, Seonghoon-Yu/Zero-shot-RIS, ViT path):
+authors' environment (Yu et al., CVPR 2023, Seonghoon-Yu/Zero-shot-RIS,
+Our_method_with_free_solo.py with model/backbone.py and its modified CLIP):
 
   (a) text: the expression lower-cased, tokenised by spaCy and re-joined with single spaces;
       that string is what CLIP encodes, and it is parsed again for the phrase;
@@ -12,11 +13,19 @@ authors' environment (Yu et al., CVPR 2023, Seonghoon-Yu/Zero-shot-RIS, ViT path
       antialias (the photo itself first goes through the data loader's PIL resize to a
       shorter side of 800, then back to its own size for the crops);
   (d) ImageNet mean/std (the data loader's), not CLIP's;
-  (e) the raw sentence and phrase features are mixed, then normalised (visual: the raw
-      global and local features are mixed, then normalised);
+  (e) fusion and score, which differ by backbone:
+      ViT (CLIPViTFM.calculate_score): the raw global and local features are mixed, the raw
+      sentence and phrase features are mixed, both mixtures normalised: a cosine;
+      ResNet (clip_backbone): the global feature is the attention pool of the L2-normalised,
+      mask-weighted layer4 map (feature_map_masking), the local one is unit length
+      (get_gloval_vector), each text feature is normalised (get_text_feature), and
+      calculate_similarity_score normalises neither mixture: the score is a dot product;
   (f) the expression is used as given: no command parsing, no spatial stage.
 Local crops follow the official order: mask the photo (outside: the ImageNet mean added
 in normalised space), crop to the box FreeSOLO derives from the mask, resize.
+Scores are reported without the official logit-scale factor (argmax and ranking unchanged).
+test/test_paper.py holds all of this to outputs of the official code itself, run on real photos
+(bench/official_gl_clip.py, fixture test/data/paper_official/).
 """
 
 from __future__ import annotations
@@ -25,8 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .config import PAPER_METHOD
-from .errors import ConfigError
+from .results import FrameFeatures
 from .vision.encoders import RegionEncoder
 from .vision.loading import ClipBundle
 
@@ -62,9 +70,20 @@ def official_text(nlp, expression: str) -> tuple[str, str]:
     return sentence, official_phrase(nlp(sentence))
 
 
-def fuse_text_official(sentence: torch.Tensor, phrase: torch.Tensor, beta: float) -> torch.Tensor:
-    """(e): mix the raw features, then normalise (the project normalises each first)."""
+def fuse_text_official(sentence: torch.Tensor, phrase: torch.Tensor, beta: float,
+                       resnet: bool = False) -> torch.Tensor:
+    """(e) text: ViT mixes the raw features, then normalises (the project normalises each first);
+    ResNet mixes the normalised features and leaves the mixture as it is."""
+    if resnet:
+        return beta * F.normalize(sentence, dim=-1) + (1.0 - beta) * F.normalize(phrase, dim=-1)
     return F.normalize(beta * sentence + (1.0 - beta) * phrase, dim=-1)
+
+
+def fuse_visual_official(features: FrameFeatures, alpha: float, resnet: bool = False) -> torch.Tensor:
+    """(e) visual: the global and local features as PaperRegionEncoder stored them, mixed; ViT
+    then normalises the mixture, ResNet does not (its local feature is already unit length)."""
+    mixed = alpha * features.global_embeddings + (1.0 - alpha) * features.local_embeddings
+    return mixed if resnet else F.normalize(mixed, dim=-1)
 
 
 # --------------------------------------------------------------------------- image
@@ -108,15 +127,10 @@ def _freesolo_span(occupied: np.ndarray) -> tuple[int, int]:
 
 
 class PaperRegionEncoder(RegionEncoder):
-    """The official ViT global (token masking) and local (masked crop) features."""
+    """The official global (ViT: token masking; ResNet: feature-map masking) and local (masked
+    crop) features."""
 
     def __init__(self, clip: ClipBundle, global_blocks: int = 3):
-        if not clip.is_vit:
-            raise ConfigError(
-                f"method '{PAPER_METHOD}' reproduces the official ViT pipeline; '{clip.model_name}' is not a ViT",
-                setting="method / clip_model",
-                fix="use a ViT CLIP (ViT-B-32, the paper's) or method 'zsris'",
-            )
         super().__init__(clip, global_blocks)
         self._mean = torch.tensor(IMAGENET_MEAN, device=clip.device).view(1, 3, 1, 1)
         self._std = torch.tensor(IMAGENET_STD, device=clip.device).view(1, 3, 1, 1)
@@ -136,9 +150,20 @@ class PaperRegionEncoder(RegionEncoder):
 
     @torch.no_grad()
     def global_embeddings(self, image: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-        """Token masking on the loader tensor squashed to the CLIP input size (already normalised)."""
+        """The loader tensor (already normalised) squashed to the CLIP input size, then ViT token
+        masking (CLIPViTFM, masking_block 9 of 12) or ResNet feature-map masking
+        (clip_backbone.feature_map_masking: layer4 normalised over channels, times the 7x7 mask,
+        attention pool with the mean of all 49 cells as query); neither is normalised here."""
         whole = self._resize(image, self.clip.image_size).to(self.clip.dtype)
-        return self._vit_global(whole, masks).float()
+        if self.clip.is_vit:
+            return self._vit_global(whole, masks).float()
+        return self._resnet_global(whole, masks).float()
+
+    @torch.no_grad()
+    def local_embeddings(self, image: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        """The crops through the image encoder; ResNet's are normalised (get_gloval_vector)."""
+        local = super().local_embeddings(image, masks)
+        return local if self.clip.is_vit else F.normalize(local, dim=-1)
 
     def local_crops(self, image: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
         """Back to the photo's size, mask (outside: ImageNet mean in normalised space), crop, resize."""
