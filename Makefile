@@ -8,9 +8,9 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 DEPS := $(VENV)/.deps.stamp
 PKG := $(VENV)/.pkg.stamp
-SOURCES := $(shell find ros2_zsris -name '*.py' -o -name '*.yaml' -o -name '*.pt' -o -name '*.json' -o -name '*.md' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml config/fastdds_large_data.xml
+SOURCES := $(shell find ros2_zsris -type f -not -path '*/__pycache__/*' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml config/fastdds_large_data.xml
 
-.PHONY: setup test pytest demo lint bench clean
+.PHONY: setup test pytest demo lint bench clean train-commands
 
 setup: $(PKG)
 
@@ -52,6 +52,12 @@ demo: setup
 
 bench: setup
 	$(PY) bench/bench_engine.py
+
+# The trained command reader (issue 19): corpus, `spacy train` with ros2_zsris/reader_training/reader.cfg,
+# installed into ros2_zsris/embedded/command_reader; seeded, on this CPU. `make setup` then ships it.
+train-commands: setup
+	$(PY) -m ros2_zsris.reader_training.train --install
+	$(MAKE) setup
 
 clean:
 	rm -rf $(VENV) build

@@ -13,7 +13,8 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["ros2_zsris", "ros2_zsris.*"]),
-    package_data={"ros2_zsris.embedded": ["*.pt", "*.json", "*.md"]},
+    package_data={"ros2_zsris.embedded": ["*.pt", "*.json", "*.md", "command_reader/*", "command_reader/*/*"],
+                  "ros2_zsris.reader_training": ["*.cfg"]},
     install_requires=[
         "numpy",
         "pillow",

@@ -81,6 +81,9 @@ class FusionConfig:
                "use a cosine similarity in [-1, 1]; -1 disables the threshold")
 
 
+READERS = ("combined", "learned", "rules")
+
+
 @dataclass
 class CommandConfig:
     """How spoken commands are reduced to referring expressions (comma-separated lists)."""
@@ -88,10 +91,14 @@ class CommandConfig:
     robot_names: str = "robot"
     extra_actions: str = ""
     context_timeout: float = 30.0  # s; how long an answer stays the context of follow-ups ("the other one")
+    # combined: the trained reader with the rules where they are right (language/reading.py);
+    # learned: the trained reader alone; rules: the hand-written rules alone (bench/COMMANDS.md)
+    reader: str = "rules"
 
     def validate(self) -> None:
         _check(self.context_timeout >= 0, "command.context_timeout", self.context_timeout,
                "use seconds >= 0 (0 forgets every answer at once: follow-ups are refused)")
+        _check(self.reader in READERS, "command.reader", self.reader, f"use one of {', '.join(READERS)}")
 
     def names(self) -> tuple[str, ...]:
         return tuple(n.strip() for n in self.robot_names.split(",") if n.strip())

@@ -26,6 +26,7 @@ from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
 from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
 from .language.lexicon import GENERIC_HEADS
+from .language.reader import CommandReader
 from .language.text import TextEncoder, load_spacy, target_phrase
 from .paper import (
     IMAGENET_MEAN,
@@ -60,10 +61,17 @@ class ZsrisEngine:
         self.clip = load_clip(models.clip_model, models.clip_weights, self.device, self.dtype)
         self.propose = self._build_proposal_generator()
         self.nlp = load_spacy(models.spacy_model)
-        self.command_parser = CommandParser(self.nlp, self.config.command.names(), self.config.command.actions())
+        self.command_parser = self._build_command_parser()
         self.region_encoder = self._build_region_encoder()
         self.text_encoder = TextEncoder(self.clip, self.config.text_cache_size)
         self._targets: dict[tuple[str, bool], tuple[ExpressionStructure | None, str]] = {}
+
+    def _build_command_parser(self) -> CommandParser:
+        command = self.config.command
+        reader = CommandReader() if command.reader != "rules" else None
+        if reader is not None:
+            LOG.info("command reader: %s (trained model %s)", command.reader, reader.path)
+        return CommandParser(self.nlp, command.names(), command.actions(), reader=reader, mode=command.reader)
 
     def _build_proposal_generator(self):
         proposals, models = self.config.proposals, self.config.models

@@ -143,6 +143,7 @@ class CommandCase:
     multi: bool = False  # the command names a second object that must not be answered
     action: str = ""  # the normalised action expected, when the set says
     check_object: bool = True  # whether destination_object is known and scored
+    label: bool = False  # a terse label of the set's own: must come back unchanged, as a bare expression
 
 
 def digits_for_number_words(text: str) -> str:
@@ -183,9 +184,10 @@ def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
 
     Keys: ``requests`` ({"template", "action"}: any action string, "follow" and "other" too),
     ``destinations`` ({"template", "destination"}), ``non_referring`` (commands, or {"command"}),
-    ``multi_object`` (templates); other keys are ignored. Placeholders: {X} the
-    expression, {D} a destination object, {Y} a second object. Every template is wrapped
-    around every expression, like the development forms.
+    ``multi_object`` (templates), ``negations`` (templates with {X}: nothing to find),
+    ``bare_labels`` (terse labels that must stay as they are); other keys are ignored.
+    Placeholders: {X} the expression, {D} a destination object, {Y} a second object. Every
+    template is wrapped around every expression, like the development forms.
     """
     import json
     from pathlib import Path
@@ -207,6 +209,11 @@ def load_heldout(path, expressions: list[str]) -> list[CommandCase]:
         for item in data.get("multi_object", []):
             form = _template(item)
             cases.append(CommandCase(_fill(form, bare, second=second), bare, form, multi=True))
+        for item in data.get("negations", []):
+            form = _template(item)
+            cases.append(CommandCase(_fill(form, bare), "", f"negation: {form}"))
+    for label in data.get("bare_labels", []):
+        cases.append(CommandCase(label, label, "bare label", label=True))
     for command in data.get("non_referring", []):
         text = command if isinstance(command, str) else (
             _field(command, "command") or _field(command, "text") or _field(command, "template"))

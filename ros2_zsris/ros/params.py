@@ -93,6 +93,7 @@ DESCRIPTIONS = {
     "command.extra_actions": "comma-separated extra action verbs/phrases stripped from commands",
     "grounding.spatial": "rank by spatial words (left, second, closest, next to ...); false = GL-CLIP only",
     "command.context_timeout": "s; how long an answer stays the context of follow-ups ('no, the other one')",
+    "command.reader": "combined (the trained command reader with the rules where they are right), learned or rules",
     "follow.reground_period": "s between re-groundings of a followed object on newly encoded frames",
     "follow.reground_below": "track confidence under which the next encoded frame re-grounds the object at once",
     "follow.lost_after_frames": "frames in a row without the followed object before the track ends as lost",

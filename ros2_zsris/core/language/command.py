@@ -46,7 +46,7 @@ class CommandParser(RuleParser):
     def _read(self, command: str) -> ParsedCommand:
         if self.mode == "rules":
             return with_objects(self._parse(command), self)
-        from .reading import parsed_from_reading
+        from .reading import combine, parsed_from_reading
 
         tokens, _ = self._clean(normalise(command))
         if " ".join(tokens) in _OTHER_FORMS:  # "no, the other one": the previous answer's runner-up
@@ -55,4 +55,4 @@ class CommandParser(RuleParser):
         learned = parsed_from_reading(reading, command, self)
         if self.mode == "learned":
             return learned
-        return learned
+        return combine(with_objects(self._parse(command), self), learned, reading)

@@ -55,3 +55,15 @@ def _action(reading: Reading, verb_words: list[str], parser: RuleParser) -> str:
         last = normalise(reading.verbs[-1])
         return parser._action_of(last) if last else parser._action_of(verb_words)
     return parser._action_of(verb_words)
+
+
+def combine(rules: ParsedCommand, learned: ParsedCommand, reading: Reading) -> ParsedCommand:
+    """The combination shipped as ``command.reader: combined`` (chosen on development sets,
+    bench/COMMANDS.md): the learned reading, except where the rules found a request verb the reader
+    calls a bare label ("tap the cup": its verb is rare), and where both refuse (the rules' reason
+    names what they recognised: a stop, a question, chit-chat)."""
+    if reading.kind == "bare" and rules.has_referent and rules.action and not rules.followup:
+        return rules
+    if not learned.has_referent and not learned.followup and not rules.has_referent and not rules.followup:
+        return rules
+    return learned
