@@ -70,7 +70,8 @@ DESCRIPTIONS = {
     "image_qos": "QoS of the image/depth/camera_info subscriptions: sensor_data (best effort) or reliable",
     "image_transport": "raw (sensor_msgs/Image on image) or compressed (CompressedImage on image/compressed)",
     "max_frame_age": "s; a command is answered on the newest frame stamped at most this long before it arrived",
-    "command_timeout": "s; how long a command waits for a usable frame before it is answered with no_frame",
+    "command_timeout": "s; how long a command waits for a usable frame before it is answered with no_frame "
+                       "(+ 3 x the measured encode time while such a frame is being encoded)",
     "frame_cache_size": "encoded frames kept (newest by stamp)",
     "depth_max_stamp_diff": "s; largest depth/colour stamp difference accepted for the 3D centroid",
     "max_pending_commands": "commands queued beyond this are answered at once with status error",
