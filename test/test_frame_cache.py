@@ -3,6 +3,7 @@ command is answered on, and that no input problem vanishes from the log."""
 
 from __future__ import annotations
 
+import math
 import threading
 
 import pytest
@@ -151,6 +152,8 @@ def test_a_frame_being_encoded_is_waited_for_past_command_timeout():
     answer = cache.wait_for(request, 0.0)
     assert answer.frame is not None and answer.frame.stamp_s == 11.0
     assert cache.encode_time_s() == 100.0
+    cache.clear()  # lifecycle cleanup: another model may be configured next
+    assert math.isnan(cache.encode_time_s())  # nothing measured
 
 
 def test_no_camera_or_a_stale_one_is_no_frame_after_command_timeout_whatever_the_encoder():

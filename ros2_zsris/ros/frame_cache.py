@@ -186,9 +186,10 @@ class FrameCache:
             return len(self._frames)
 
     def clear(self) -> None:
-        """Forget every frame (lifecycle cleanup: the features belong to the unloaded models)."""
+        """Forget every frame and encode time (lifecycle cleanup: they belong to the unloaded models)."""
         with self._changed:
             self._clear_locked()
+            self._encode_times.clear()
 
     # ------------------------------------------------------------------ internals
     def _decide(self, request: FrameRequest) -> FrameAnswer | None:
