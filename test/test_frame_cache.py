@@ -54,6 +54,24 @@ def test_waits_for_the_frame_received_before_the_command():
     assert cache.wait_for(request, 10.0).frame.stamp_s == 11.0
 
 
+def test_a_waiting_command_takes_the_first_frame_encoded_within_max_frame_age():
+    """An encoder slower than the camera: the frame being encoded when the command arrived
+    answers it as soon as it is done (not the newer one queued behind it, an encoding later);
+    a frame already older than max_frame_age when it is done does not."""
+    cache = FrameCache(3)
+    encoded(cache, 9.0)
+    cache.received(10.0)  # in the encoder
+    cache.received(11.0)  # the newest image when the command arrives: queued behind 10.0
+    request = cache.request(oldest_s=9.5)
+    too_old = cache.request(oldest_s=10.5)
+    assert cache.wait_for(request, 0.0).frame is None  # nothing finished since the command arrived
+    cache.add(frame(10.0))
+    assert cache.wait_for(request, 0.0).frame.stamp_s == 10.0
+    assert cache.wait_for(too_old, 0.0).frame is None  # 11.0 is on its way
+    cache.add(frame(11.0))
+    assert cache.wait_for(too_old, 0.0).frame.stamp_s == 11.0
+
+
 def test_an_unusable_frame_never_hides_a_good_one():
     cache = FrameCache(3)
     encoded(cache, 10.0)

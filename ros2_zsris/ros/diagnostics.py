@@ -1,7 +1,7 @@
 """The node's health as diagnostic_msgs/DiagnosticStatus (what rqt_robot_monitor and aggregators read).
 
 OK while frames arrive and are encoded; WARN when no image arrives, when one encoding takes
-longer than max_frame_age (commands then always wait for a frame captured after them), or when
+longer than max_frame_age (commands then mostly wait for a frame captured after them), or when
 encoding falls behind (the newest encoded frame is older than max_frame_age behind the newest
 received one, so commands wait or get no_frame); ERROR when the models are not loaded.
 """
@@ -53,11 +53,12 @@ def slow_encoding(encode_s: float, max_frame_age: float, command_timeout: float)
     if not encode_s > max_frame_age:  # NaN (nothing measured yet) included
         return ""
     return (f"encoding takes {encode_s:.1f} s per frame (slowest of the last {ENCODE_SAMPLES}), longer than "
-            f"max_frame_age={max_frame_age:.2f} s: every command waits for a frame captured after it arrived, "
-            f"up to command_timeout + {ENCODE_WAITS} x the encode time "
-            f"({command_timeout + ENCODE_WAITS * encode_s:.0f} s), and no older frame can stand in for one that "
-            f"fails (raise max_frame_age above {encode_s:.0f} s to allow that). Faster answers need a GPU "
-            "(models.device) or lighter proposals (proposals.backend sam2 or classical, proposals.points_per_side)")
+            f"max_frame_age={max_frame_age:.2f} s: the frame in the encoder when a command arrives is mostly too "
+            "old for it, so the command waits for a frame captured after it, up to two encodings (at most "
+            f"command_timeout + {ENCODE_WAITS} x the encode time = {command_timeout + ENCODE_WAITS * encode_s:.0f} s). "
+            f"Raise max_frame_age above {encode_s:.0f} s to have commands answered on the frame being encoded when "
+            "they arrive (one encoding at most); faster answers need a GPU (models.device) or lighter proposals "
+            "(proposals.backend sam2 or classical, proposals.points_per_side)")
 
 
 def health_status(name: str, health: Health) -> DiagnosticStatus:

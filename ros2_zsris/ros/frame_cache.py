@@ -3,7 +3,11 @@
 A command is answered on the frame the camera showed when it arrived: the newest image
 received before it. If that image is still being encoded the command waits for it (or a
 newer one); if it turns out unusable (too small, failed to encode) the command falls back
-to the newest *usable* frame within ``max_frame_age`` instead of waiting for nothing.
+to the newest *usable* frame within ``max_frame_age`` instead of waiting for nothing. A
+command that has to wait is answered as soon as an encoding finishes on a frame within
+``max_frame_age`` of its arrival (or later): with an encoder slower than the camera, the frame
+in the encoder when the command arrived (up to one encoding) rather than the one queued behind it
+(up to two).
 Stamps that jump back (a bag played with --loop, sim time reset) clear the cache, so no
 command is answered on a frame from the previous timeline.
 
@@ -54,6 +58,7 @@ class FrameRequest:
     wanted_s: float  # stamp of the newest image received before the command (-inf: none)
     oldest_s: float  # oldest acceptable stamp (command arrival - max_frame_age)
     generation: int  # cache generation at arrival; a clear makes both limits void
+    encoded_before: int = 0  # frames the cache had taken in at arrival (FrameCache._added)
 
 
 @dataclass
@@ -74,6 +79,7 @@ class FrameCache:
         self._failures: collections.OrderedDict[float, str] = collections.OrderedDict()
         self._newest_received_s = float("-inf")
         self._generation = 0
+        self._added = 0  # frames taken in so far: which ones finished after a command arrived
         self._closed = False
         self._changed = threading.Condition()
         self._encode_started: float | None = None  # start of the encoding in progress (self._clock)
@@ -103,6 +109,7 @@ class FrameCache:
             if not self._settle(frame.stamp_s):
                 return  # received before a jump back that cleared the cache: stale
             self._frames.append(frame)
+            self._added += 1
             self._frames.sort(key=lambda f: f.stamp_s)
             self._evict()
             self._changed.notify_all()
@@ -142,7 +149,7 @@ class FrameCache:
     # ------------------------------------------------------------------ the commands' side
     def request(self, oldest_s: float) -> FrameRequest:
         with self._changed:
-            return FrameRequest(self._newest_received_s, oldest_s, self._generation)
+            return FrameRequest(self._newest_received_s, oldest_s, self._generation, self._added)
 
     def wait_for(self, request: FrameRequest, timeout_s: float) -> FrameAnswer:
         """The frame to answer on; waits only while a usable one may still come: up to timeout_s,
@@ -202,6 +209,8 @@ class FrameCache:
         newest = self._frames[-1] if self._frames else None
         if newest is not None and newest.stamp_s >= max(wanted, oldest):
             return FrameAnswer(self._with_depth(newest, oldest))
+        if newest is not None and newest.stamp_s >= oldest and self._added > request.encoded_before:
+            return FrameAnswer(self._with_depth(newest, oldest))  # encoded since the command arrived
         if any(stamp >= wanted for stamp in self._in_flight):
             return None  # the wanted image (or a newer one) is still being encoded
         if newest is not None and newest.stamp_s >= oldest:
