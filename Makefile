@@ -8,19 +8,25 @@ PIP := $(PY) -m pip --quiet --disable-pip-version-check
 QUIET_PIP := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 DEPS := $(VENV)/.deps.stamp
 PKG := $(VENV)/.pkg.stamp
+# The ROS 2 launch system as wheels built from its public sources (not on PyPI; ../shared/wheels/README.md),
+# for the launch tests only: installed into the venv with --no-deps, their PyPI dependencies from
+# requirements/launch-test.txt.
+LAUNCH_WHEELS := $(wildcard ../shared/wheels/*.whl)
 SOURCES := $(shell find ros2_zsris -type f -not -path '*/__pycache__/*' 2>/dev/null) setup.py launch/zsris.launch.py config/zsris.yaml config/fastdds_large_data.xml
 
 .PHONY: setup test pytest demo lint bench clean train-commands
 
 setup: $(PKG)
 
-$(DEPS): requirements/*.txt
+$(DEPS): requirements/*.txt $(LAUNCH_WHEELS)
 	test -x $(PY) || python3 -m venv $(VENV)
 	# CPU torch first and pinned: a bare torch requirement would pull GBs of CUDA wheels.
 	$(PIP) install -c requirements/constraints.txt torch==2.13.0 $(QUIET_PIP)
 	# PIP_CONSTRAINT also reaches the isolated build of the sam2 sdist, whose build needs torch.
 	PIP_CONSTRAINT=$(CURDIR)/requirements/constraints.txt \
-		$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt $(QUIET_PIP)
+		$(PIP) install -c requirements/constraints.txt -r requirements/core.txt -r requirements/ros.txt -r requirements/dev.txt \
+		-r requirements/launch-test.txt $(QUIET_PIP)
+	$(if $(LAUNCH_WHEELS),$(PIP) install --no-deps $(LAUNCH_WHEELS) $(QUIET_PIP),@echo "warning: ../shared/wheels not found: the launch tests will fail (clone shared/ beside the repository)")
 	touch $@
 
 # pip installs the console scripts (zsris-demo, ...); then colcon builds the package

@@ -71,6 +71,13 @@ def sam_tiny_checkpoint(checkpoint_dir) -> Path:
     return write_sam(checkpoint_dir / "sam_vit_tiny_random.pth", "vit_tiny")
 
 
+@pytest.fixture(scope="session")
+def sam_vit_b_checkpoint(checkpoint_dir) -> Path:
+    """The full-size SAM vit_b (375 MB, official format): written once for the tests that need a
+    real-size encoder (the whole pipeline once; a node whose encoder is slower than its timings)."""
+    return write_sam(checkpoint_dir / "sam_vit_b_random.pth", "vit_b")
+
+
 def fast_engine_config(clip_weights: Path, sam_checkpoint: Path | None = None, clip_model: str = "ViT-B-32"):
     """Real architectures, random weights. Without a SAM checkpoint: classical proposals
     (distinct real regions, so there is a choice to make). With one: SAM's quality

@@ -74,4 +74,39 @@ class Harness:
         self.context.try_shutdown()
 
 
-__all__ = ["NODE", "Harness", "free_domain_id", "ros_environment", "wait_until"]
+class HealthWatch:
+    """The newest /diagnostics key/values of each node, as they arrive: the node's own counters
+    (images, depth frames, frames encoded...) are the acknowledgements tests wait on."""
+
+    def __init__(self, node):
+        from diagnostic_msgs.msg import DiagnosticArray
+
+        self._latest: dict[str, dict] = {}
+        self._changed = threading.Condition()
+        node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 50)
+
+    def _on_diagnostics(self, msg) -> None:
+        with self._changed:
+            for status in msg.status:
+                node_name = status.name.split(":")[0]  # "/robot1/zsris_node: zsris"
+                self._latest[node_name] = {"level": status.level, "message": status.message,
+                                           **{kv.key: kv.value for kv in status.values}}
+            self._changed.notify_all()
+
+    def wait(self, node_name: str, condition, timeout: float, what: str) -> dict:
+        """The first report of ``node_name`` (fully qualified) for which ``condition`` holds."""
+        def holds():
+            health = self._latest.get(node_name)
+            return health if health is not None and condition(health) else None
+        with self._changed:
+            if not self._changed.wait_for(lambda: holds() is not None, timeout=timeout):
+                raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; last report of "
+                                     f"{node_name}: {self._latest.get(node_name)}")
+            return holds()
+
+    def count(self, node_name: str, key: str) -> int:
+        with self._changed:
+            return int(self._latest.get(node_name, {}).get(key, 0))
+
+
+__all__ = ["NODE", "Harness", "HealthWatch", "free_domain_id", "ros_environment", "wait_until"]

@@ -83,3 +83,26 @@ def test_paper_method_on_given_masks_from_an_npz(tmp_path, vit_b32_openai, refco
                    "--proposals", str(tmp_path / "wrong.npz"))
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"the photo is {height}x{width}" in done.stderr and "--proposals" in done.stderr
+
+
+def test_flags_typed_stay_as_given_with_the_embedded_weights():
+    """A flag typed is kept even when it equals the general default (--proposals sam, --alpha
+    0.95); a flag left out takes the embedded model's own setting. zsris-segment builds the
+    engine config from the flags, zsris-eval-bag passes only the typed ones to the node."""
+    from ros2_zsris.core.config import apply_embedded_settings
+    from ros2_zsris.tools import eval_bag, make_bag
+    from ros2_zsris.tools.segment_cli import build_parser, engine_config_from_args
+
+    embedded = ["--clip-model", "zsris-tiny-clip", "--clip-weights", "embedded"]
+    typed = engine_config_from_args(build_parser().parse_args(
+        ["photo.jpg", "the cup", *embedded, "--proposals", "sam", "--alpha", "0.95", "--min-area", "2000"]))
+    applied = apply_embedded_settings(typed)
+    assert (typed.proposals.backend, typed.fusion.alpha, typed.proposals.min_area_px) == ("sam", 0.95, 2000)
+    assert "proposals.max_proposals=60" in applied and not any(s.startswith("fusion.alpha") for s in applied)
+    left_out = engine_config_from_args(build_parser().parse_args(["photo.jpg", "the cup", *embedded]))
+    apply_embedded_settings(left_out)
+    assert (left_out.proposals.backend, left_out.fusion.alpha, left_out.proposals.min_area_px) == ("classical", 0.5, 60)
+    args = eval_bag.build_parser().parse_args(["bag", *embedded, "--alpha", "0.95"])
+    command = " ".join(eval_bag.node_command(args, make_bag.topics_from_args(args)))
+    assert "-p fusion.alpha:=0.95" in command and "-p models.clip_weights:=embedded" in command
+    assert "proposals.backend" not in command and "fusion.beta" not in command and "min_area_px" not in command

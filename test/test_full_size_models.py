@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import fast_engine_config, write_sam
+from conftest import fast_engine_config
 
 from ros2_zsris.core import Status, ZsrisEngine
 
 
 @pytest.mark.slow
-def test_sam_vit_b_checkpoint_through_the_whole_pipeline(tmp_path, vit_b32_openai, book_photo):
-    checkpoint = write_sam(tmp_path / "sam_vit_b_random.pth", "vit_b")
+def test_sam_vit_b_checkpoint_through_the_whole_pipeline(sam_vit_b_checkpoint, vit_b32_openai, book_photo):
+    checkpoint = sam_vit_b_checkpoint
     assert checkpoint.stat().st_size > 300e6  # the real vit_b architecture, not a toy
     config = fast_engine_config(vit_b32_openai, checkpoint)
     config.models.sam_model = "vit_b"

@@ -321,8 +321,11 @@ def test_launch_file_and_config_reference_the_real_package():
     assert "zsris_node = ros2_zsris.ros.node:main" in setup and "config/zsris.yaml" in setup
     assert "install(PROGRAMS scripts/zsris_node" in (repo / "CMakeLists.txt").read_text()
     launch_text = (repo / "launch" / "zsris.launch.py").read_text()
-    for argument in ("namespace", "use_sim_time", "params_file", "log_level", "image_transport", "FASTDDS"):
+    arguments_text = (repo / "ros2_zsris" / "ros" / "launch_args.py").read_text()  # the table it declares
+    for argument in ("namespace", "params_file", "log_level", "FASTDDS", "launch_args"):
         assert argument in launch_text, argument
+    for argument in ("use_sim_time", "image_transport", "precision", "method", "sam2"):
+        assert argument in arguments_text, argument
     assert "install(DIRECTORY launch config" in (repo / "CMakeLists.txt").read_text()
     assert "\nament_python_install_package" not in (repo / "CMakeLists.txt").read_text()  # only in the comment
     params = yaml.safe_load((repo / "config" / "zsris.yaml").read_text())["/**"]["ros__parameters"]

@@ -91,6 +91,15 @@ class Client:
             return None
         return {"level": ours[-1].level, "message": ours[-1].message, **{kv.key: kv.value for kv in ours[-1].values}}
 
+    def report_after(self, stamp_ns: int, timeout: float = 60.0) -> dict:
+        """The node's first diagnostic report stamped at or after stamp_ns."""
+        def after() -> dict | None:
+            with self.h.lock:
+                late = [s for a in self.diagnostics if a.header.stamp.sec * 1_000_000_000 + a.header.stamp.nanosec
+                        >= stamp_ns for s in a.status if s.name.startswith(f"/{NAME}:")]
+            return {kv.key: kv.value for kv in late[0].values} if late else None
+        return wait_until(after, timeout, "a diagnostic report after the frames")
+
     def wait_health(self, condition, what: str, timeout: float = 60.0) -> dict:
         return wait_until(lambda: (h := self.health()) is not None and condition(h) and h, timeout, what)
 
@@ -240,23 +249,34 @@ def test_yuv_frame_answered_with_3d_markers(client, vit_engine, small_photo):
 
 
 def test_vga_best_effort_frames_reach_the_node(client):
-    """640x480 rgb8 (921 KB) over best effort: lost without the large-data profile on the publisher."""
+    """640x480 rgb8 (921 KB) over best effort at 30 fps: most are lost without the large-data
+    profile on the publisher (README: 47/150 arrived). Best effort may still lose a frame now and
+    then on a loaded machine (the node's keep-last-5 queue, a busy executor), so the frames the
+    node did not count are sent again, and the test fails when more than SPARE of FRAMES had to
+    be: a bound that a run without the profile cannot meet. The node's own counter decides."""
     from sensor_msgs.msg import Image
 
     from ros2_zsris.ros.conversions import fill_image
 
-    frames = 60
+    frames, spare = 60, 15
     start = int(client.wait_health(lambda h: True, "diagnostics")["images_received"])
     pixels = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     rate = client.h.node.create_rate(30)
-    for _ in range(frames):
-        msg = Image()
-        fill_image(msg, pixels, "rgb8", client.header())
-        client.image_pub.publish(msg)
-        rate.sleep()
-    health = client.wait_health(lambda h: int(h["images_received"]) - start >= frames, f"{frames} frames counted",
-                                timeout=60)
-    assert int(health["images_received"]) - start == frames
+    sent = counted = 0
+    while counted < frames:
+        missing = frames - counted
+        assert sent + missing <= frames + spare, (
+            f"{sent} frames sent, {counted} counted by the node: more than {spare} of {frames} lost over best effort")
+        for _ in range(missing):
+            msg = Image()
+            fill_image(msg, pixels, "rgb8", client.header())
+            client.image_pub.publish(msg)
+            rate.sleep()
+        sent += missing
+        counted = int(client.report_after(client.h.node.get_clock().now().nanoseconds + 1_000_000_000)
+                      ["images_received"]) - start  # a frame not counted 1 s after it was sent is lost
+    assert counted >= frames and sent <= frames + spare
+    print(f"640x480 best effort: {sent} frames sent for {frames} counted by the node")
 
 
 def test_lifecycle_bad_checkpoint_reconfigure_and_compressed_input(client, node, vit_b32_openai, vit_engine,

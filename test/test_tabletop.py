@@ -77,6 +77,28 @@ def test_the_embedded_vocabulary_is_what_the_model_was_trained_on():
     assert mine.grounding.names() == ("cup", "bowl")  # the user's own list is kept
 
 
+def test_settings_given_in_python_stay_as_given_with_the_embedded_weights():
+    """Given, not 'different from the general default': an explicit backend 'sam' or alpha 0.95
+    (both the general defaults) is kept; the engine then asks for the SAM checkpoint it needs."""
+    from ros2_zsris.core.config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig, apply_embedded_settings
+    from ros2_zsris.core.errors import WeightsError
+
+    models = ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded", device="cpu")
+    config = EngineConfig(models=models, proposals=ProposalConfig(backend="sam"), fusion=FusionConfig(alpha=0.95))
+    config.grounding.vocabulary = ""  # assigned: given too, although it is the general default
+    applied = apply_embedded_settings(config)
+    assert (config.proposals.backend, config.fusion.alpha, config.grounding.vocabulary) == ("sam", 0.95, "")
+    assert config.proposals.min_area_px == 60 and applied == [
+        "proposals.min_area_px=60", "proposals.max_proposals=60", "proposals.overlap_thresh=0.9"]
+    with pytest.raises(WeightsError, match="no SAM checkpoint configured"):
+        ZsrisEngine(EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded", device="cpu"),
+                                 proposals=ProposalConfig(backend="sam")))
+    engine = ZsrisEngine(EngineConfig(models=ModelConfig(clip_model=EMBEDDED_MODEL, clip_weights="embedded",
+                                                         device="cpu"), fusion=FusionConfig(alpha=0.95)))
+    assert engine.config.fusion.alpha == 0.95 and engine.config.proposals.backend == "classical"
+    assert "fusion.alpha=0.5" not in engine.embedded_settings
+
+
 @pytest.fixture(scope="module")
 def embedded_engine():
     return ZsrisEngine(embedded_engine_config("cpu"))

@@ -2,20 +2,62 @@
 
 Like open_clip's model configs: data only, validated once, no behaviour. The ROS
 parameters and the CLI flags map one-to-one onto these fields.
+
+Each section record remembers which of its settings were *given* (passed to its constructor or
+assigned later) as opposed to left at the general default, because a model may bring defaults
+of its own: the embedded default's settings (``apply_embedded_settings``) replace only settings
+nobody gave, so an explicit ``ProposalConfig(backend="sam")`` stays SAM even though "sam" is
+also the general default. Every entry point builds the records from what its user gave (node:
+parameters from a file, ``-p`` or ``set_parameters``; CLI: the flags typed).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 
 from .errors import ConfigError
+
+_GIVEN = "_given_settings"
+
+
+def settings_record(cls):
+    """A dataclass that records the names of the fields its user set (see the module docstring)."""
+    cls = dataclass(cls)
+    names = tuple(item.name for item in fields(cls))
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        object.__setattr__(self, _GIVEN, set(names[:len(args)]) | set(kwargs))
+
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        given = self.__dict__.get(_GIVEN)  # absent while __init__ fills in the defaults
+        if given is not None and name in names:
+            given.add(name)
+
+    cls.__init__, cls.__setattr__ = __init__, __setattr__
+    return cls
+
+
+def given_settings(record) -> frozenset[str]:
+    """Names of the fields of a section record that its user set."""
+    return frozenset(record.__dict__.get(_GIVEN, ()))
+
+
+def set_default(record, name: str, value) -> None:
+    """Replace a setting's default without marking it given (a model's own default)."""
+    object.__setattr__(record, name, value)
+
 
 PROPOSAL_BACKENDS = ("sam", "sam2", "classical", "given")
 ZSRIS_METHOD, PAPER_METHOD = "zsris", "gl-clip-paper"
 METHODS = (ZSRIS_METHOD, PAPER_METHOD)
 
 
-@dataclass
+@settings_record
 class ProposalConfig:
     """Segment-anything automatic masks plus the filters later SAM-based RIS work uses."""
 
@@ -49,7 +91,7 @@ class ProposalConfig:
                "use a positive integer")
 
 
-@dataclass
+@settings_record
 class ModelConfig:
     """Which networks to load and from where; see model_loading for the accepted forms."""
 
@@ -62,7 +104,7 @@ class ModelConfig:
     precision: str = "auto"
 
 
-@dataclass
+@settings_record
 class FusionConfig:
     """How global/local visual and sentence/phrase text features are mixed and judged."""
 
@@ -84,7 +126,7 @@ class FusionConfig:
 READERS = ("combined", "learned", "rules")
 
 
-@dataclass
+@settings_record
 class CommandConfig:
     """How spoken commands are reduced to referring expressions (comma-separated lists)."""
 
@@ -107,7 +149,7 @@ class CommandConfig:
         return tuple(a.strip() for a in self.extra_actions.split(",") if a.strip())
 
 
-@dataclass
+@settings_record
 class GroundingConfig:
     """Spatial words (left, second, closest, next to ...): on = the ranking of core/grounding;
     off = global-local CLIP on the whole expression, as the paper does. ``vocabulary``
@@ -124,7 +166,7 @@ class GroundingConfig:
         return vocabulary_names(self.vocabulary)
 
 
-@dataclass
+@settings_record
 class FollowConfig:
     """Follow mode ("follow the red cup"): optical flow moves the answer from frame to frame, and
     the full pipeline re-grounds the expression now and then to correct it (core/tracking)."""
@@ -176,19 +218,19 @@ class EngineConfig:
 
 def apply_embedded_settings(config: EngineConfig, force: bool = False) -> list[str]:
     """With the embedded weights (or ``force``: the embedded model's architecture with other
-    weights, e.g. a random-weight control), settings still at their general default take the
-    embedded model's values (ros2_zsris/embedded: EMBEDDED_SETTINGS); what the user set is kept.
+    weights, e.g. a random-weight control), every setting the user did not give takes the
+    embedded model's value (ros2_zsris/embedded: EMBEDDED_SETTINGS); what the user gave is kept,
+    also when it equals the general default (``proposals.backend: sam``, ``fusion.alpha: 0.95``).
     Returns 'section.name=value' for each setting changed, for the log."""
     from ..embedded import EMBEDDED_SETTINGS
 
     if config.models.clip_weights != "embedded" and not force:
         return []
     changed = []
-    defaults = EngineConfig()
     for (section, name), value in EMBEDDED_SETTINGS.items():
-        current, default = getattr(config, section), getattr(defaults, section)
-        if getattr(current, name) == getattr(default, name) and getattr(current, name) != value:
-            setattr(current, name, value)
+        record = getattr(config, section)
+        if name not in given_settings(record) and getattr(record, name) != value:
+            set_default(record, name, value)
             changed.append(f"{section}.{name}={value}")
     return changed
 

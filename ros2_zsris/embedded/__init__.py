@@ -11,8 +11,8 @@ EMBEDDED_WEIGHTS = EMBEDDED_DIR / f"{EMBEDDED_MODEL}.pt"
 # branch, so it is run with more local weight than real CLIP's 0.95 (METHOD.md).
 EMBEDDED_ALPHA = 0.5
 # THE one place for the embedded default's settings. Every entry point (node, CLI, bag tools,
-# demo, benches) goes through ZsrisEngine, which applies these to every setting the user left
-# at its general default (config.apply_embedded_settings): tabletop objects are small (60 px
+# demo, benches) goes through ZsrisEngine, which applies these to every setting the user did
+# not give (config.apply_embedded_settings): tabletop objects are small (60 px
 # areas, not RefCOCO's 2000), there are no SAM weights (classical proposals), alpha as above, and
 # the object names it was trained on (MODEL_CARD.md), against which the spatial ranking classifies
 # each proposal (core/grounding/beliefs.py).

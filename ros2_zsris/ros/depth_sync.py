@@ -4,6 +4,12 @@ Depth and colour travel as separate topics, so each colour frame looks for the k
 frame nearest in stamp, within ``depth_max_stamp_diff`` (an approximate-time synchroniser
 without message_filters, which is not on PyPI). Depth must be registered to the colour image:
 it is never resized; a size mismatch is reported, not guessed around (REP-118).
+
+The depth frame an encoded colour frame was paired with is kept with it (the last
+PAIRED_DEPTH_FRAMES pairs), so its 3D centroid is found however long the encoding took or the
+command waited, after newer depth frames pushed it out of the KEPT_DEPTH_FRAMES recent ones.
+A colour frame whose depth never came (best-effort transport drops messages) is marked
+``missing``: commands prefer a frame that has its depth (frame_cache.py).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
@@ -24,10 +31,19 @@ from .log_throttle import ProblemLog, problem_key
 
 DEPTH_WAIT_S = 1.0  # longest wait of a colour frame for its depth frame before encoding
 KEPT_DEPTH_FRAMES = 30
+PAIRED_DEPTH_FRAMES = 16  # depth frames kept with the colour frames they were encoded with
 
 
 def stamp_seconds(stamp) -> float:
     return float(stamp.sec) + float(stamp.nanosec) * 1e-9
+
+
+class FrameDepth(NamedTuple):
+    """What a colour frame is encoded with."""
+
+    depth: np.ndarray | None  # registered depth in stamp tolerance, or None (2D reasoning)
+    camera_k: np.ndarray | None  # 3x3 intrinsics, with the depth
+    missing: bool  # depth is in use, but none came within depth_max_stamp_diff of this frame
 
 
 @dataclass
@@ -45,6 +61,7 @@ class DepthSync:
         self._problems = problems
         self._running = running
         self._depths: collections.deque = collections.deque(maxlen=KEPT_DEPTH_FRAMES)
+        self._paired: collections.OrderedDict[float, tuple[float, np.ndarray]] = collections.OrderedDict()
         self._camera_info: CameraInfo | None = None
         self._arrived = threading.Condition()
         self.depth_received = 0  # for /diagnostics: is the depth stream getting through at all?
@@ -72,7 +89,7 @@ class DepthSync:
             self._arrived.notify_all()
 
     # ------------------------------------------------------------------ answers
-    def for_encoding(self, stamp_s: float, size: tuple[int, int]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def for_encoding(self, stamp_s: float, size: tuple[int, int]) -> FrameDepth:
         """The depth frame and K that spatial words may use ("closest", "behind"): only when
         depth is in stamp tolerance and registered to the image; otherwise 2D reasoning.
         Once a depth stream is in use, a colour frame waits up to DEPTH_WAIT_S for its depth
@@ -81,15 +98,22 @@ class DepthSync:
             if not self._depths or self._camera_info is None:
                 return None
             stamp, depth = self._nearest(stamp_s)
-            return depth if abs(stamp - stamp_s) <= self._max_stamp_diff() else None
+            return (stamp, depth) if abs(stamp - stamp_s) <= self._max_stamp_diff() else None
 
         with self._arrived:
-            if self._depths:
+            in_use = bool(self._depths)
+            if in_use:
                 self._arrived.wait_for(lambda: matching() is not None or not self._running(), DEPTH_WAIT_S)
-            depth, info = matching(), self._camera_info
+            pair, info = matching(), self._camera_info
+            if pair is not None:  # kept with the frame for its 3D centroid
+                self._paired[stamp_s] = pair
+                while len(self._paired) > PAIRED_DEPTH_FRAMES:
+                    self._paired.popitem(last=False)
+        missing = in_use and pair is None and self._running()
+        depth = pair[1] if pair is not None else None
         if depth is None or info is None or depth.shape != size or (info.height, info.width) != size:
-            return None, None
-        return depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3)
+            return FrameDepth(None, None, missing)
+        return FrameDepth(depth, np.asarray(info.k, dtype=np.float64).reshape(3, 3), False)
 
     def locate(self, mask: np.ndarray, centroid_px: tuple[float, float], stamp_s: float) -> Point3D:
         """3D centroid from the depth image nearest in stamp, or the reason there is none."""
@@ -117,5 +141,8 @@ class DepthSync:
         return Point3D(back_project(*centroid_px, z, intrinsics), z, "")
 
     def _nearest(self, stamp_s: float) -> tuple[float, np.ndarray]:
-        """(stamp, depth) of the kept depth frame nearest in stamp; the deque must not be empty."""
-        return min(list(self._depths), key=lambda item: abs(item[0] - stamp_s))
+        """(stamp, depth) of the depth frame this colour frame was encoded with, else of the kept
+        depth frame nearest in stamp; the deque must not be empty."""
+        with self._arrived:  # re-entrant: for_encoding holds it already
+            paired = self._paired.get(stamp_s)
+            return paired if paired is not None else min(self._depths, key=lambda item: abs(item[0] - stamp_s))

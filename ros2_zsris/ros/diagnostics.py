@@ -1,15 +1,19 @@
 """The node's health as diagnostic_msgs/DiagnosticStatus (what rqt_robot_monitor and aggregators read).
 
-OK while frames arrive and are encoded; WARN when no image arrives or encoding falls behind
-(the newest encoded frame is older than max_frame_age behind the newest received one, so
-commands wait or get no_frame); ERROR when the models are not loaded.
+OK while frames arrive and are encoded; WARN when no image arrives, when one encoding takes
+longer than max_frame_age (commands then mostly wait for a frame captured after them), or when
+encoding falls behind (the newest encoded frame is older than max_frame_age behind the newest
+received one, so commands wait or get no_frame); ERROR when the models are not loaded.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from diagnostic_msgs.msg import DiagnosticStatus, KeyValue
+
+from .frame_cache import ENCODE_SAMPLES, ENCODE_WAITS
 
 
 @dataclass
@@ -38,6 +42,23 @@ class Health:
     depth_frames_received: int = 0
     camera_info_received: int = 0
     follow: dict[str, str] = field(default_factory=dict)  # follow mode: what is followed, frames, drops
+    encode_time_s: float = math.nan  # slowest of the recent encodings (frame_cache.ENCODE_SAMPLES)
+    slow_encoding: str = ""  # slow_encoding(): why answers wait, and what to change
+    frames_without_depth: int = 0  # encoded while depth was in use, without their own depth frame
+
+
+def slow_encoding(encode_s: float, max_frame_age: float, command_timeout: float) -> str:
+    """The warning for an encoder slower than max_frame_age ("" when it is not): the measured
+    time, what it means for commands, and the settings that change it."""
+    if not encode_s > max_frame_age:  # NaN (nothing measured yet) included
+        return ""
+    return (f"encoding takes {encode_s:.1f} s per frame (slowest of the last {ENCODE_SAMPLES}), longer than "
+            f"max_frame_age={max_frame_age:.2f} s: the frame in the encoder when a command arrives is mostly too "
+            "old for it, so the command waits for a frame captured after it, up to two encodings (at most "
+            f"command_timeout + {ENCODE_WAITS} x the encode time = {command_timeout + ENCODE_WAITS * encode_s:.0f} s). "
+            f"Raise max_frame_age above {encode_s:.0f} s to have commands answered on the frame being encoded when "
+            "they arrive (one encoding at most); faster answers need a GPU (models.device) or lighter proposals "
+            "(proposals.backend sam2 or classical, proposals.points_per_side)")
 
 
 def health_status(name: str, health: Health) -> DiagnosticStatus:
@@ -51,7 +72,8 @@ def health_status(name: str, health: Health) -> DiagnosticStatus:
         "commands_pending": health.commands_pending, "last_status": health.last_status,
         "seconds_since_image": f"{health.seconds_since_image:.1f}",
         "depth_frames_received": health.depth_frames_received, "camera_info_received": health.camera_info_received,
-        **health.follow,
+        "frames_without_depth": health.frames_without_depth, "encode_time_s": f"{health.encode_time_s:.2f}",
+        "slow_encoding": health.slow_encoding, **health.follow,
     }
     return DiagnosticStatus(level=level, name=name, message=message, hardware_id=health.device,
                             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
@@ -66,6 +88,8 @@ def _level(health: Health) -> tuple[bytes, str]:
     if health.seconds_since_image > health.no_image_warning_period:
         return DiagnosticStatus.WARN, (f"no image for {health.seconds_since_image:.0f} s: camera running? QoS and "
                                        "Fast DDS profile matching?")
+    if health.slow_encoding:
+        return DiagnosticStatus.WARN, health.slow_encoding
     if health.encode_lag_s > health.max_frame_age:
         return DiagnosticStatus.WARN, (f"encoding falls behind: newest encoded frame {health.encode_lag_s:.1f} s "
                                        f"older than the newest received (encode {health.encode_ms:.0f} ms)")

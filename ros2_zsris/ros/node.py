@@ -44,10 +44,10 @@ from .commands import PendingCommand
 from .conversions import UnsupportedEncoding, compressed_to_rgb, image_to_rgb
 from .dds import use_large_data_profile
 from .depth_sync import DepthSync, stamp_seconds
-from .diagnostics import Health, health_status
+from .diagnostics import Health, health_status, slow_encoding
 from .faults import encoding_failure
 from .follow import FollowWorker
-from .frame_cache import EncodedFrame, FrameCache
+from .frame_cache import EncodedFrame, FrameCache, no_frame_message
 from .lifecycle import LifecycleCallbacks
 from .log_throttle import ProblemLog
 from .outputs import Outputs
@@ -220,17 +220,20 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                 self._count("frames_skipped_following")
                 continue
             self._last_encode_s = time.monotonic()
+            self.frames.encoding()
             try:
-                depth, camera_k = self.depth.for_encoding(stamp_s, rgb.shape[:2])
-                features = engine.encode_frame(rgb, depth, camera_k=camera_k)
+                paired = self.depth.for_encoding(stamp_s, rgb.shape[:2])
+                features = engine.encode_frame(rgb, paired.depth, camera_k=paired.camera_k)
             except Exception as error:  # noqa: BLE001 - one bad frame must not stop the node
                 reason = encoding_failure(error, self.engine.device)
                 self.problems.report(reason)
                 self.frames.failed(stamp_s, reason)
                 self._count("frames_failed")
                 continue
-            self.frames.add(EncodedFrame(stamp_s, header, rgb, features))
+            self.frames.add(EncodedFrame(stamp_s, header, rgb, features, depth_missing=paired.missing))
             self._count("frames_encoded")
+            if paired.missing:
+                self._count("frames_without_depth")
             if self._running:  # never publish once shutdown has begun (the context may be gone)
                 self.encoded_pub.publish(header)
 
@@ -291,9 +294,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=message), None)
             return
         if frame is None:
-            self._publish_result(pending, Result(Status.NO_FRAME, command=pending.text, message=(
-                f"no frame stamped within max_frame_age={self.settings.max_frame_age:.2f} s of the command "
-                f"arrived within command_timeout={self.settings.command_timeout:.2f} s")), None)
+            self._publish_result(pending, Result(Status.NO_FRAME, command=pending.text, message=no_frame_message(
+                answer, pending.frame_request, self.settings.max_frame_age, self.settings.command_timeout)), None)
             return
         with self.engine_lock:
             result = engine.query(frame.features, pending.text, context=self.conversation, frame=frame)
@@ -369,6 +371,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         models = (f"CLIP {engine.config.models.clip_model} ({engine.config.models.clip_weights or 'default'}), "
                   f"proposals {engine.config.proposals.backend}") if engine else "not loaded"
         answered = sum(v for k, v in self.stats.items() if k.startswith("status_"))
+        encode_s = self.frames.encode_time_s()
+        slow = slow_encoding(encode_s, self.settings.max_frame_age, self.settings.command_timeout)
+        if slow:
+            self._warn_once(f"slow-encoding:{self.settings.max_frame_age}", slow)
         health = Health(
             state=self.lifecycle_state, models_loaded=engine is not None, models=models,
             device=str(engine.device) if engine else "", images_received=self.stats["images_received"],
@@ -382,7 +388,8 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             no_image_warning_period=self.settings.no_image_warning_period,
             max_frame_age=self.settings.max_frame_age, config_error=self.config_error,
             depth_frames_received=self.depth.depth_received, camera_info_received=self.depth.camera_info_received,
-            follow=self.follow.health())
+            follow=self.follow.health(), encode_time_s=encode_s, slow_encoding=slow,
+            frames_without_depth=self.stats["frames_without_depth"])
         status = health_status(f"{self.get_fully_qualified_name()}: zsris", health)
         self.diagnostics_pub.publish(DiagnosticArray(header=Header(stamp=self.get_clock().now().to_msg()),
                                                      status=[status]))

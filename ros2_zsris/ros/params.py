@@ -70,7 +70,8 @@ DESCRIPTIONS = {
     "image_qos": "QoS of the image/depth/camera_info subscriptions: sensor_data (best effort) or reliable",
     "image_transport": "raw (sensor_msgs/Image on image) or compressed (CompressedImage on image/compressed)",
     "max_frame_age": "s; a command is answered on the newest frame stamped at most this long before it arrived",
-    "command_timeout": "s; how long a command waits for a usable frame before it is answered with no_frame",
+    "command_timeout": "s; how long a command waits for a usable frame before it is answered with no_frame "
+                       "(+ 3 x the measured encode time while such a frame is being encoded)",
     "frame_cache_size": "encoded frames kept (newest by stamp)",
     "depth_max_stamp_diff": "s; largest depth/colour stamp difference accepted for the 3D centroid",
     "max_pending_commands": "commands queued beyond this are answered at once with status error",
@@ -158,6 +159,11 @@ class NodeParameters:
             for item in fields(record_type):
                 self._declare(f"{prefix}{item.name}", getattr(record_type(), item.name))
         self._declare("method", EngineConfig().method)
+        # Given by the user (a parameter file, -p, launch overrides, later set_parameters), as
+        # opposed to left at the declared default: a model's own defaults (the embedded
+        # default's settings) replace only the others. rclpy keeps the start-up values, without
+        # a public accessor, in the dict declare_parameter takes initial values from.
+        self.given: set[str] = set(node._parameter_overrides)
         node.add_on_set_parameters_callback(self._validate_change)
         node.add_post_set_parameters_callback(self._apply_change)
 
@@ -177,13 +183,15 @@ class NodeParameters:
             raise ConfigError("; ".join(errors), setting="parameters",
                               fix="fix the value(s) in the parameter file or on the command line, or set them "
                                   "with set_parameters and configure again")
+        given = self.given | set(overrides)
         records = []
         for prefix, record_type in GROUPS:
-            values = {}
+            values = {}  # only the given ones: the others are the records' own defaults
             for item in fields(record_type):
                 name = f"{prefix}{item.name}"
-                value = overrides[name] if name in overrides else self.node.get_parameter(name).value
-                values[item.name] = coerce(name, value, getattr(record_type(), item.name))
+                if name in given:
+                    value = overrides[name] if name in overrides else self.node.get_parameter(name).value
+                    values[item.name] = coerce(name, value, getattr(record_type(), item.name))
             records.append(record_type(**values))
         settings, models, proposals, fusion, command, grounding, follow = records
         settings.validate()
@@ -216,6 +224,7 @@ class NodeParameters:
     def _apply_change(self, parameters: list[Parameter]) -> None:
         for parameter in parameters:
             self.declare_errors.pop(parameter.name, None)
+            self.given.add(parameter.name)
         self._on_change({p.name: p.value for p in parameters})
 
 

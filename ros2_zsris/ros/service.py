@@ -20,7 +20,7 @@ from std_srvs.srv import Trigger
 from ..core import Result, Status, ZsrisError
 from .commands import PendingCommand
 from .conversions import image_to_rgb
-from .frame_cache import EncodedFrame
+from .frame_cache import EncodedFrame, no_frame_message
 
 try:
     from ros2_zsris.srv import Segment
@@ -82,10 +82,12 @@ class SegmentService:
             pending.arrival_s = frame.stamp_s  # frame age 0: the caller chose the frame
         else:
             settings = node.settings
-            frame = node.frames.wait_for(pending.frame_request, pending.deadline_monotonic - time.monotonic()).frame
+            answer = node.frames.wait_for(pending.frame_request, pending.deadline_monotonic - time.monotonic())
+            frame = answer.frame
             if frame is None:
-                return Result(Status.NO_FRAME, command=request.command, message=(
-                    f"no frame stamped within max_frame_age={settings.max_frame_age:.2f} s of the call arrived within "
-                    f"command_timeout={settings.command_timeout:.2f} s; or send an image in the request")), None
+                reason = no_frame_message(answer, pending.frame_request, settings.max_frame_age,
+                                          settings.command_timeout, asked="call arrived")
+                return Result(Status.NO_FRAME, command=request.command,
+                              message=f"{reason}; or send an image in the request"), None
         with node.engine_lock:
             return engine.query(frame.features, request.command), frame

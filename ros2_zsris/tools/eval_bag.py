@@ -19,7 +19,7 @@ from pathlib import Path
 from ..core.errors import ZsrisError
 from .cli import run_tool
 from .make_bag import add_topic_arguments, topics_from_args
-from .segment_cli import add_model_arguments, engine_config_from_args, fusion_from_args, given_masks_path
+from .segment_cli import add_model_arguments, engine_config_from_args, given_masks_path, given_settings_from_args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +144,14 @@ def _tail(path: Path | None, lines: int = 15) -> str:
 
 
 def _start_node(args, topics, domain_id: int):
+    log_path = Path(tempfile.gettempdir()) / f"zsris_eval_node_{os.getpid()}.log"
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain_id))
+    with open(log_path, "w") as log:
+        return subprocess.Popen(node_command(args, topics), stdout=log, stderr=subprocess.STDOUT, env=env), log_path
+
+
+def node_command(args, topics) -> list[str]:
+    """zsris_node with the replay's topics and timing, and the model flags the user typed."""
     node_name = topics.result.strip("/").split("/")[0]
     executable = shutil.which("zsris_node") or str(Path(sys.executable).parent / "zsris_node")
     command = [executable, "--ros-args", "-r", f"__node:={node_name}",
@@ -151,21 +159,12 @@ def _start_node(args, topics, domain_id: int):
                # replay ties commands to frames by order (paced waits for each encoding), so frame age
                # must not expire them; the node gives up before the replay does, so its answer is seen
                "-p", "image_qos:=reliable", "-p", "max_frame_age:=3600.0", "-p", f"command_timeout:={args.timeout / 2}",
-               "-p", f"proposals.min_area_px:={args.min_area}",
-               "-p", f"proposals.points_per_side:={args.points_per_side}"]
-    fusion = fusion_from_args(args)
-    command += ["-p", f"fusion.alpha:={fusion.alpha}", "-p", f"fusion.beta:={fusion.beta}",
-                "-p", f"method:={args.method}"]
-    models = {"clip_model": args.clip_model, "clip_weights": args.clip_weights, "sam_model": args.sam_model,
-              "sam_checkpoint": args.sam_checkpoint, "device": args.device, "proposals_backend": args.proposals}
-    for name, value in models.items():
-        if value:  # rcl rejects an empty `-p name:=`; unset ones keep the node's defaults
-            key = "proposals.backend" if name == "proposals_backend" else f"models.{name}"
-            command += ["-p", f"{key}:={value}"]
-    log_path = Path(tempfile.gettempdir()) / f"zsris_eval_node_{os.getpid()}.log"
-    env = dict(os.environ, ROS_DOMAIN_ID=str(domain_id))
-    with open(log_path, "w") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env), log_path
+               "-p", f"method:={args.method}"]
+    # only the flags typed: the node keeps its defaults (or the embedded model's own) for the rest
+    for name, value in given_settings_from_args(args).items():
+        if value != "":  # rcl rejects an empty `-p name:=`; the node's default is empty anyway
+            command += ["-p", f"{name}:={value}"]
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,66 +27,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_model_arguments(parser: argparse.ArgumentParser) -> None:
-    """The model flags every tool shares; they map onto core.config.ModelConfig."""
-    from ..core.config import METHODS, EngineConfig, ModelConfig, ProposalConfig
+# argparse dest -> the setting it gives ("section.field", the node's parameter name too)
+MODEL_FLAGS = {
+    "clip_model": "models.clip_model", "clip_weights": "models.clip_weights", "sam_model": "models.sam_model",
+    "sam_checkpoint": "models.sam_checkpoint", "spacy_model": "models.spacy_model", "device": "models.device",
+    "precision": "models.precision", "proposals": "proposals.backend",
+    "points_per_side": "proposals.points_per_side", "min_area": "proposals.min_area_px",
+    "alpha": "fusion.alpha", "beta": "fusion.beta",
+}
 
-    defaults, proposals = ModelConfig(), ProposalConfig()
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model flags every tool shares; they map onto core.config (MODEL_FLAGS). A flag not
+    typed stays None ("not given"), so the embedded default's own settings can replace it
+    while a typed one is kept, whatever its value (core.config.apply_embedded_settings)."""
+    from ..core.config import METHODS, EngineConfig, FusionConfig, ModelConfig, ProposalConfig
+
+    defaults, proposals, fusion = ModelConfig(), ProposalConfig(), FusionConfig()
     group = parser.add_argument_group("models")
     group.add_argument("--method", default=EngineConfig().method, choices=METHODS,
                        help="zsris (the project's pipeline) or gl-clip-paper (the official Global-Local CLIP, "
                        "exactly; README 'Reproducing the paper')")
-    group.add_argument("--clip-model", default=defaults.clip_model, help="open_clip model name (ViT-B-32, RN50, ...)")
-    group.add_argument("--clip-weights", default=defaults.clip_weights,
-                       help="open_clip pretrained tag, checkpoint file, or 'random'")
-    group.add_argument("--sam-model", default=defaults.sam_model, help="vit_b, vit_l, vit_h (vit_tiny: tests); "
+    group.add_argument("--clip-model", help=f"open_clip model name (default {defaults.clip_model}; RN50, ...)")
+    group.add_argument("--clip-weights", help="open_clip pretrained tag, checkpoint file, 'random', or 'embedded' "
+                       "(with --clip-model zsris-tiny-clip)")
+    group.add_argument("--sam-model", help=f"vit_b (default {defaults.sam_model}), vit_l, vit_h (vit_tiny: tests); "
                        "with --proposals sam2: hiera_t, hiera_s, hiera_b+, hiera_l")
-    group.add_argument("--sam-checkpoint", default=defaults.sam_checkpoint, help="official SAM checkpoint file")
-    group.add_argument("--proposals", default=proposals.backend,
-                       help="proposal backend: sam, sam2 or classical; zsris-segment also takes a .npz file of "
-                       "your own masks (key 'masks', shape (N, H, W), nonzero = inside; README)")
-    group.add_argument("--points-per-side", type=int, default=proposals.points_per_side)
-    group.add_argument("--min-area", type=int, default=proposals.min_area_px,
-                       help="drop proposals under this many pixels")
-    group.add_argument("--device", default=defaults.device, help="auto, cpu, cuda or cuda:N")
-    group.add_argument("--precision", default=defaults.precision,
-                       help="auto (CLIP fp16 on GPU, SAM bf16 where the hardware has it), fp32 (force), fp16 (GPU)")
-    group.add_argument("--spacy-model", default=defaults.spacy_model)
-    group.add_argument("--alpha", type=float, default=None,
-                       help="global vs local weight (default 0.95; 0.5 for the embedded model)")
-    group.add_argument("--beta", type=float, default=None, help="sentence vs target phrase weight (default 0.5)")
+    group.add_argument("--sam-checkpoint", help="official SAM checkpoint file")
+    group.add_argument("--proposals",
+                       help=f"proposal backend: sam (default {proposals.backend}), sam2 or classical; zsris-segment "
+                       "also takes a .npz file of your own masks (key 'masks', shape (N, H, W), nonzero = inside; "
+                       "README)")
+    group.add_argument("--points-per-side", type=int, help=f"SAM point grid (default {proposals.points_per_side})")
+    group.add_argument("--min-area", type=int,
+                       help=f"drop proposals under this many pixels (default {proposals.min_area_px})")
+    group.add_argument("--device", help=f"auto (default {defaults.device}), cpu, cuda or cuda:N")
+    group.add_argument("--precision",
+                       help=f"auto (default {defaults.precision}: CLIP fp16 on GPU, SAM bf16 where the hardware has "
+                       "it), fp32 (force), fp16 (GPU)")
+    group.add_argument("--spacy-model", help=f"spaCy pipeline (default {defaults.spacy_model})")
+    group.add_argument("--alpha", type=float,
+                       help=f"global vs local weight (default {fusion.alpha}; the embedded model's own: 0.5)")
+    group.add_argument("--beta", type=float, help=f"sentence vs target phrase weight (default {fusion.beta})")
 
 
-def fusion_from_args(args: argparse.Namespace):
-    """Unset alpha/beta keep the general defaults, which the engine replaces by the embedded
-    model's own when the embedded weights are used (embedded.EMBEDDED_SETTINGS)."""
-    from ..core.config import FusionConfig
-
-    defaults = FusionConfig()
-    return FusionConfig(alpha=defaults.alpha if args.alpha is None else args.alpha,
-                        beta=defaults.beta if args.beta is None else args.beta)
+def given_settings_from_args(args: argparse.Namespace) -> dict[str, object]:
+    """{"section.field": value} for each model flag the user typed (MODEL_FLAGS)."""
+    given = {setting: getattr(args, dest) for dest, setting in MODEL_FLAGS.items() if getattr(args, dest) is not None}
+    if given_masks_path(args):
+        given["proposals.backend"] = "given"
+    return given
 
 
 def engine_config_from_args(args: argparse.Namespace):
-    from ..core.config import EngineConfig, ModelConfig, ProposalConfig
+    from ..core.config import EngineConfig, FusionConfig, ModelConfig, ProposalConfig
 
-    backend = "given" if given_masks_path(args) else args.proposals
-    return EngineConfig(
-        method=args.method,
-        fusion=fusion_from_args(args),
-        models=ModelConfig(
-            clip_model=args.clip_model, clip_weights=args.clip_weights, sam_model=args.sam_model,
-            sam_checkpoint=args.sam_checkpoint, spacy_model=args.spacy_model, device=args.device,
-            precision=args.precision,
-        ),
-        proposals=ProposalConfig(backend=backend, points_per_side=args.points_per_side,
-                                 min_area_px=args.min_area),
-    )
+    sections: dict[str, dict] = {"models": {}, "proposals": {}, "fusion": {}}
+    for setting, value in given_settings_from_args(args).items():
+        section, name = setting.split(".")
+        sections[section][name] = value
+    return EngineConfig(method=args.method, models=ModelConfig(**sections["models"]),
+                        proposals=ProposalConfig(**sections["proposals"]), fusion=FusionConfig(**sections["fusion"]))
 
 
 def given_masks_path(args: argparse.Namespace) -> Path | None:
     """--proposals names a mask file (not a backend) when it ends in .npz."""
-    return Path(args.proposals) if str(args.proposals).lower().endswith(".npz") else None
+    return Path(args.proposals) if str(args.proposals or "").lower().endswith(".npz") else None
 
 
 def read_masks_npz(path: Path, size: tuple[int, int]) -> np.ndarray:
@@ -148,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
     if args.overlay:
         write_png(args.overlay, draw_overlay(image, result, [features.masks[i] for i in result.anchor_indices]))
     summary = result.to_json_dict()
-    summary.update(image=args.image, clip_model=args.clip_model, clip_weights=args.clip_weights,
+    models = engine.config.models
+    summary.update(image=args.image, clip_model=models.clip_model, clip_weights=models.clip_weights,
                    device=str(engine.device), method=args.method)
     if args.json:
         print(json.dumps(summary))
