@@ -76,10 +76,12 @@ def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_
 
 def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_scores: list[np.ndarray],
            regions: RegionGeometry, masks: np.ndarray, logit_scale: float, *,
-           target_belief: np.ndarray | None = None, anchor_beliefs: list[np.ndarray] | None = None) -> Grounding:
+           target_belief: np.ndarray | None = None, anchor_beliefs: list[np.ndarray] | None = None,
+           exclude: np.ndarray | None = None) -> Grounding:
     """Rank every proposal for a spatial expression (see the module docstring). The beliefs w
     are ``target_belief`` / ``anchor_beliefs`` when given (beliefs.phrase_belief), else the
-    frame-relative reading of the cosine scores."""
+    frame-relative reading of the cosine scores. ``exclude`` (N,) bool: proposals that may not be
+    the answer (a list's earlier items); they still count as rivals and anchors."""
     weights = np.array(target_belief if target_belief is not None else relative_belief(target_scores, logit_scale),
                        dtype=np.float64)
     weights[regions.area == 0] = 0.0
@@ -91,7 +93,7 @@ def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_sco
     spatial, anchors = _spatial(structure, context, anchor_beliefs)
     ranking = weights * spatial
     ranking[~leader] *= 0.999  # ties between masks of one object go to its leading mask
-    best = int(np.argmax(ranking))
+    best = int(np.argmax(ranking if exclude is None or exclude.all() else np.where(exclude, -1.0, ranking)))
     anchor_indices = [int(a[best]) for a in anchors if a[best] >= 0]
     candidates = [int(i) for i in np.flatnonzero(leader & (weights >= 0.5))]
     return Grounding(best, ranking, weights, spatial, anchor_indices, candidates)
