@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import mask_box, mask_centroid
-from .grounding import region_geometry
+from .grounding import RegionGeometry, region_geometry
 from .grounding.sets import MEMBER_BELIEF, ground_set, same_object
 from .language import ExpressionStructure, analyse, normalise_expression
 from .results import FrameFeatures, ObjectAnswer, Result, Status
@@ -46,7 +45,7 @@ def answer_objects(engine, result: Result, parsed, features: FrameFeatures, alph
             else:
                 engine._match(scratch, features, item, scratch.target_phrase, alpha, beta, exclude=exclude)
             indices, scratch.count = [scratch.index], 1
-        result.objects += [_object(features, i, scratch.scores[i], item) for i in indices]
+        result.objects += [_object(features, regions, i, scratch.scores[i], item) for i in indices]
         firsts.append(scratch)
         if scratch.message:
             notes.append(scratch.message if len(items) == 1 else f"'{item}': {scratch.message}")
@@ -98,9 +97,12 @@ def _ground_set(engine, scratch: Result, features: FrameFeatures, structure: Exp
     return indices
 
 
-def _object(features: FrameFeatures, index: int, score: float, expression: str) -> ObjectAnswer:
-    mask = features.masks[index]
-    return ObjectAnswer(mask, index, float(score), mask_box(mask), mask_centroid(mask), expression)
+def _object(features: FrameFeatures, regions: RegionGeometry, index: int, score: float,
+            expression: str) -> ObjectAnswer:
+    """The answer for one proposal; box and centroid from the frame's region geometry (computed once)."""
+    box = tuple(int(v) for v in regions.box[index])
+    u, v = (float(c) for c in regions.centroid[index])
+    return ObjectAnswer(features.masks[index], index, float(score), box, (u, v), expression)
 
 
 def _summarise(result: Result, items: list[Result], notes: list[str]) -> None:

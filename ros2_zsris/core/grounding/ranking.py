@@ -63,15 +63,17 @@ def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_
         areas = flat.sum(axis=1).astype(np.float64)
         inter = flat.astype(np.float32) @ flat.astype(np.float32).T
         share = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1.0)
-    group = np.full(count, -1)
+    inside = (share > min_share).tolist()  # Python lists: the loop below is per proposal and per leader
+    group = [-1] * count
     leaders: list[int] = []
-    for i in order:
-        match = next((g for g, leader in enumerate(leaders) if share[i, leader] > min_share), None)
+    for i in np.asarray(order).tolist():
+        row = inside[i]
+        match = next((g for g, leader in enumerate(leaders) if row[leader]), None)  # the first leader it lies in
         if match is None:
-            leaders.append(int(i))
+            leaders.append(i)
             match = len(leaders) - 1
         group[i] = match
-    return group
+    return np.array(group)
 
 
 def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_scores: list[np.ndarray],
@@ -112,10 +114,12 @@ class _Context:
 
 
 def _leaders(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each group's most likely mask (the first of equals)."""
+    order = np.lexsort((np.arange(groups.shape[0]), -weights, groups))  # by group, then w descending
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
     leader = np.zeros(groups.shape[0], dtype=bool)
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group)
-        leader[members[np.argmax(weights[members])]] = True
+    leader[order[first]] = True
     return leader
 
 

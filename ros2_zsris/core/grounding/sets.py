@@ -9,7 +9,8 @@ belief relative to the best-matching object of that kind. Without a vocabulary w
 the frame: exp(scale * (s_i - max s)) at the model's logit scale (tempered, beliefs.py), so an
 object is a member when its cosine with the phrase is within ln(2) / scale of the best object's.
 Masks of one object (intersection over the smaller > 0.6) are one object, led by its most likely
-mask (ranking.object_groups), so an object is counted once.
+mask (ranking.object_groups), so an object is counted once; masks with w under the ranking's
+RIVAL_FLOOR (0.1) are background and not grouped.
 
 Then the spatial words, each as a plain rule over the members:
 * a number with an ordering word ("the two leftmost cups", "the three biggest cubes", "the two
@@ -32,7 +33,16 @@ import numpy as np
 
 from ..language import ExpressionStructure
 from . import predicates
-from .ranking import SAME_OBJECT_SHARE, _Context, _direction_key, _extreme_key, _leaders, _relation, object_groups
+from .ranking import (
+    RIVAL_FLOOR,
+    SAME_OBJECT_SHARE,
+    _Context,
+    _direction_key,
+    _extreme_key,
+    _leaders,
+    _relation,
+    object_groups,
+)
 from .regions import RegionGeometry
 
 MEMBER_BELIEF = 0.5
@@ -57,8 +67,7 @@ def ground_set(structure: ExpressionStructure, number: int | None, weights: np.n
     w[regions.area == 0] = 0.0
     if exclude is not None:
         w[exclude] = 0.0
-    groups = object_groups(masks, np.argsort(-w, kind="stable"), share=regions.overlap)
-    leader = _leaders(groups, w)
+    groups, leader = _objects(w, regions, masks)
     fits = leader & (w >= MEMBER_BELIEF)
     context = _Context(regions, groups, leader, np.where(fits, w, 0.0))
     anchors: list[int] = []
@@ -79,6 +88,22 @@ def ground_set(structure: ExpressionStructure, number: int | None, weights: np.n
     unanswered = w[leader & ~chosen]
     margin = float((w[chosen].min() if candidates else 0.0) - (unanswered.max() if unanswered.size else 0.0))
     return SetGrounding(candidates, int(fits.sum()), w, margin, anchors, ordered_by)
+
+
+def _objects(w: np.ndarray, regions: RegionGeometry, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Object groups and their leading masks (ranking.object_groups). Grouping goes from the most
+    likely mask down, so the groups of the masks with w >= RIVAL_FLOOR do not depend on the
+    fainter ones; those are left as objects of their own (background, anchors), which keeps a
+    set query cheap on a frame of many proposals."""
+    considered = np.flatnonzero(w >= RIVAL_FLOOR)
+    groups = np.arange(len(w)) + len(w)  # each faint mask alone
+    leader = np.ones(len(w), dtype=bool)
+    if considered.size:
+        share = regions.overlap[np.ix_(considered, considered)] if regions.overlap is not None else None
+        own = object_groups(masks[considered], np.argsort(-w[considered], kind="stable"), share=share)
+        groups[considered] = own
+        leader[considered] = _leaders(own, w[considered])
+    return groups, leader
 
 
 def _order(structure: ExpressionStructure, regions: RegionGeometry, number: int | None,
