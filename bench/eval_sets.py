@@ -34,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FINAL_SEEDS = {"192x144": 5150, "640x480": 6160}  # recorded before any evaluation on them
 PARAPHRASES = [REPO / "bench" / "heldout" / f"grounding_paraphrases{s}.json" for s in ("", "2")]
-SLOTS = {"plural": ("kind", "kinds"), "all": ("kind", "kinds"), "every": ("kind", "kinds"), "colour": ("colour",),
+SLOTS = {"plural": ("kind", "kinds"), "colour": ("colour",),
          "both": ("kind", "kinds"), "n_left": ("kind", "kinds", "n"), "n_right": ("kind", "kinds", "n"),
          "n_biggest": ("kind", "kinds", "n"), "n_smallest": ("kind", "kinds", "n"), "list2": ("X", "Y"),
          "list3": ("X", "Y", "Z"), "count": ("kind", "kinds")}
@@ -58,8 +58,12 @@ def load_phrasings(path: Path) -> dict[str, list[str]]:
 
 
 def rewriter(phrasings: dict[str, list[str]]):
-    """referral -> [(form, command)] in every wording the file gives its meaning."""
+    """referral -> [(form, command)] in every wording the file gives its meaning. The generator's
+    "all the cups" and "every cup" are its "the cups" again: a file's plural wordings are asked once
+    per set, for the generator's "plural" referral."""
     def rewrite(referral):
+        if referral.meaning in ("all", "every"):
+            return []
         return [(referral.form, t.format(**referral.slots)) for t in phrasings.get(referral.meaning, [])]
     return rewrite
 

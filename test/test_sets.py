@@ -48,6 +48,12 @@ QUANTITIES = {
     "the 2 balls on the right": (2, "the ball"),
     "two of the cups": (2, "the cup"),
     "the two on the left": (2, "the object"),
+    "all three cubes": (3, "the cube"),
+    "a couple of cups": (2, "the cup"),
+    "the leftmost two cups": (2, "the cup"),
+    "every single cup": ("all", "the cup"),
+    "each and every cup": ("all", "the cup"),
+    "any cups": ("all", "the cup"),
     "cups": ("all", "the cup"),  # "how many cups are there": the parser's expression
     # one object: a singular selector, a group named first, a number that is no set, plural-only nouns
     "the cup": (None, "the cup"),

@@ -34,7 +34,10 @@ NUMBERS = {**{w: n for w, n in lx.NUMBER_WORDS.items() if w not in ("one", "pair
            "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 _GROUP_FIRST = {"of", "among", "amongst", "out", "from"}  # "among the cups (,) the biggest": one chosen from a group
 PLURAL_GENERIC = {"ones", "things", "objects", "items"}
-_DETERMINERS = {"the", "a", "an", "these", "those", "my", "your", "our", "just", "only", "exactly", "of"}
+_AFTER_EVERY = {"single", "and", "every", "each", "last"}  # "every single cup", "each and every cup"
+_PLAIN_PLURAL = {"any", "some"}
+_NOT_HEADS = {"couple", "pair"}
+_DETERMINERS = {"the", "a", "an", "these", "those", "my", "your", "our", "just", "only", "exactly", "of", "all"}
 
 
 @dataclass(frozen=True)
@@ -70,17 +73,25 @@ def quantity_words(tokens) -> QuantityWords:
     words = [t.text for t in tokens]
     if words[:1] and words[0] in _GROUP_FIRST or _chooses_one(words):
         return QuantityWords(singular=True)
-    first_noun = next((k for k, t in enumerate(tokens) if t.pos_ in ("NOUN", "PROPN") and t.text not in ALL_WORDS),
-                      len(tokens))
+    first_noun = next((k for k, t in enumerate(tokens) if t.pos_ in ("NOUN", "PROPN") and t.text not in ALL_WORDS
+                       and t.text not in _NOT_HEADS and t.text not in lx.LOCATION and t.text not in lx.EXTREME
+                       and t.text not in lx.IRREGULAR_DEGREE), len(tokens))
     if "of" in words:
         found = _partitive(tokens, words, words.index("of"), first_noun)
         if found is not None:
             return found
     for k in range(first_noun):
         word = words[k]
+        if word in ALL_WORDS and k + 1 < len(tokens) and _number(tokens[k + 1]):  # "all three cubes"
+            return QuantityWords(Quantity(_number(tokens[k + 1]), words=f"{word} {words[k + 1]}"),
+                                 frozenset({tokens[k].i, tokens[k + 1].i}))
         if word in ALL_WORDS:
-            return QuantityWords(Quantity(None, words=word), frozenset({tokens[k].i}), always=word in ALWAYS_SETS,
+            said = [k] + [j for j in range(k + 1, min(k + 3, len(tokens))) if words[j] in _AFTER_EVERY]
+            return QuantityWords(Quantity(None, words=" ".join(words[j] for j in said)),
+                                 frozenset(tokens[j].i for j in said), always=word in ALWAYS_SETS,
                                  generic=word in GENERIC_ALL)
+        if word in _PLAIN_PLURAL:  # "any cups": a bare plural, the word not in the CLIP text
+            return QuantityWords(None, frozenset({tokens[k].i}))
         if word == "both":
             return QuantityWords(Quantity(2, words=word), frozenset({tokens[k].i}))
         number = _number(tokens[k])
@@ -92,9 +103,11 @@ def quantity_words(tokens) -> QuantityWords:
 def _partitive(tokens, words: list[str], of: int, first_noun: int) -> QuantityWords | None:
     """'each of the cones', 'two of the cups', 'all of the blue things': the selector before
     'of' names no thing; a selector that is an adjective, ordinal or 'one' picks one."""
+    selector = [k for k in range(of) if words[k] not in _DETERMINERS]
+    if [words[k] for k in selector] in (["pair"], ["couple"]):  # "a pair of bottles"
+        return QuantityWords(Quantity(2, words=" ".join(words[:of + 1])), frozenset(tokens[k].i for k in range(of + 1)))
     if first_noun < of:  # "the cup of tea", "the cups of tea": 'of' belongs to a noun
         return None
-    selector = [k for k in range(of) if words[k] not in _DETERMINERS]
     if not selector:
         return None
     indices = frozenset(tokens[k].i for k in range(of + 1))  # the selector, its determiners and 'of'
