@@ -202,7 +202,8 @@ def cost(args) -> int:
 def _command(args) -> str:
     parts = [".venv/bin/python bench/eval_sets.py"] + (["--single", "--baseline", args.baseline] if args.single
                                                        else ["--cost"] if args.cost else [])
-    parts += ["--scenes", str(args.scenes), "--seed", str(args.seed)] + (["--size", args.size] if not args.cost else [])
+    parts += ["--scenes", str(args.scenes), "--seed", str(args.seed)] + (["--size", args.size] if not args.cost else
+                                                                          ["--repeats", str(args.repeats)])
     parts += ["--depth"] if args.depth else []
     parts += [f"--vocabulary '{args.vocabulary}'"] if args.vocabulary is not None else []
     parts += [f"--heldout {p.relative_to(REPO) if p.is_relative_to(REPO) else p}" for p in args.heldout or []]

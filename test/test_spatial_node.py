@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -161,8 +162,9 @@ def find_set_case(engine: ZsrisEngine):
     pytest.fail("no usable scene: the generator or the embedded model changed")
 
 
-def _diagnostic_count(harness, key: str, timeout: float = 30.0) -> int:
-    """The node's current value of a /diagnostics counter."""
+@contextmanager
+def _diagnostics(harness):
+    """The node's latest /diagnostics values (a dict kept up to date while the block runs)."""
     from diagnostic_msgs.msg import DiagnosticArray
 
     seen: dict[str, str] = {}
@@ -174,27 +176,23 @@ def _diagnostic_count(harness, key: str, timeout: float = 30.0) -> int:
 
     subscription = harness.node.create_subscription(DiagnosticArray, "/diagnostics", keep, 10)
     try:
-        return int(wait_until(lambda: seen.get(key), timeout, f"/diagnostics {key}"))
+        yield seen
     finally:
         harness.node.destroy_subscription(subscription)
+
+
+def _diagnostic_count(harness, key: str, timeout: float = 30.0) -> int:
+    """The node's current value of a /diagnostics counter."""
+    with _diagnostics(harness) as seen:
+        return int(wait_until(lambda: seen.get(key), timeout, f"/diagnostics {key}"))
 
 
 def _send_until_received(harness, send, timeout: float = 120.0, more_than: int = 0) -> None:
     """Publish depth + camera_info until the node's /diagnostics count both (a message sent
     before the subscription matched is lost, so it is sent again); ``more_than``: the depth
     frames it had counted before, so a new one must arrive."""
-    from diagnostic_msgs.msg import DiagnosticArray
-
-    seen: dict[str, str] = {}
-
-    def keep(msg) -> None:
-        for status in msg.status:
-            if status.name.startswith("/zsris_node:"):
-                seen.update({kv.key: kv.value for kv in status.values})
-
-    subscription = harness.node.create_subscription(DiagnosticArray, "/diagnostics", keep, 10)
-    deadline = time.monotonic() + timeout
-    try:
+    with _diagnostics(harness) as seen:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             send()
             until = time.monotonic() + 3.0  # diagnostics come once a second
@@ -203,8 +201,6 @@ def _send_until_received(harness, send, timeout: float = 120.0, more_than: int =
                     return
                 time.sleep(0.05)
         pytest.fail(f"the node never reported depth and camera_info received (diagnostics: {seen})")
-    finally:
-        harness.node.destroy_subscription(subscription)
 
 
 def _mask(result) -> np.ndarray:

@@ -38,7 +38,7 @@ def answer_objects(engine, result: Result, parsed, features: FrameFeatures, alph
             if structure is None:  # "count the cup": counted all the same
                 structure = analyse(engine.nlp(normalise_expression(item)))
                 scratch.target_phrase = structure.target.text
-            indices = _ground_set(engine, scratch, features, structure, regions, alpha, exclude, parsed.count, notes)
+            indices = _ground_set(engine, scratch, features, structure, regions, alpha, exclude, parsed.count)
         else:
             if structure is not None:
                 engine._ground_spatial(scratch, features, structure, alpha, exclude)
@@ -53,7 +53,7 @@ def answer_objects(engine, result: Result, parsed, features: FrameFeatures, alph
 
 
 def _ground_set(engine, scratch: Result, features: FrameFeatures, structure: ExpressionStructure, regions,
-                alpha: float, exclude: np.ndarray | None, count: bool, notes: list[str]) -> list[int]:
+                alpha: float, exclude: np.ndarray | None, count: bool) -> list[int]:
     """The members a set item names (grounding/sets.py), and the item's message when fewer or more
     fit than it asks for; the item's single-object fields are its first member's."""
     quantity = structure.quantity

@@ -5,7 +5,7 @@ thing the phrase names (beliefs.py, the same w the ranking uses) is at least MEM
 With a vocabulary (``grounding.vocabulary``) w is a zero-shot classification of the object
 between the phrase's kind, the other known names and background, so 0.5 means "more likely this
 kind than anything else it could be"; words beyond the kind ("the red cups") multiply in their
-belief relative to the best-matching object of that kind. Without a vocabulary w is relative to
+belief relative to the frame's best match (beliefs.phrase_belief). Without a vocabulary w is relative to
 the frame: exp(scale * (s_i - max s)) at the model's logit scale (tempered, beliefs.py), so an
 object is a member when its cosine with the phrase is within ln(2) / scale of the best object's.
 Masks of one object (intersection over the smaller > 0.6) are one object, led by its most likely
@@ -16,6 +16,7 @@ Then the spatial words, each as a plain rule over the members:
 * a number with an ordering word ("the two leftmost cups", "the three biggest cubes", "the two
   cups closest to the bowl"): the first n members in that order, answered in that order;
 * a number alone ("both bottles", "two of the cups"): the n most likely members;
+* an extreme without a number ("the biggest cups"): every member, in that order;
 * a location without a number ("the cups on the left"): the members on that half of the image
   (middle: its central third; front/back: nearer/farther than the members' median distance);
 * a relation ("the cups left of the bowl"): the members whose relation score to the anchor (the
