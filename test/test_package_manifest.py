@@ -27,7 +27,7 @@ PIP = {"python3-numpy": "numpy", "python3-pil": "pillow", "python3-opencv": "ope
        "python3-sam2-pip": "sam2",
        "python3-spacy-pip": "spacy", "python3-rosbags-pip": "rosbags", "python3-rosbags-image-pip": "rosbags-image",
        "python3-pytest": "pytest", "python3-pytest-timeout": "pytest-timeout", "python3-yaml": "pyyaml"}
-OWN = {"ros2_zsris", "conftest", "ros_helpers", "eval_commands", "launch_testing", "test_node"}
+OWN = {"ros2_zsris", "conftest", "ros_helpers", "eval_commands", "launch_testing", "test_node", "test_cli"}
 ROS_NOT_ON_PYPI = {"launch", "launch_ros"}  # a full ROS install has them; the venv has no launch
 
 

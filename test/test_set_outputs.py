@@ -25,6 +25,7 @@ def two_objects() -> Result:
 
 def test_markers_one_sphere_and_label_per_object_with_a_3d_point():
     from ros2_zsris.msg import ZsrisObject, ZsrisResult
+    from visualization_msgs.msg import Marker
 
     from ros2_zsris.ros.markers import result_markers
 
@@ -43,6 +44,8 @@ def test_markers_one_sphere_and_label_per_object_with_a_3d_point():
     assert all(m.header.frame_id == "camera" for m in markers)
     msg.objects = []  # follow mode's ~/track has no objects: the single-object fields
     assert [m.type for m in result_markers(msg).markers][1:] == [2, 9]  # SPHERE, TEXT_VIEW_FACING
+    msg.has_point_3d = False  # "how many cones": none found, the last answer's markers are cleared
+    assert [m.action for m in result_markers(msg).markers] == [Marker.DELETEALL]
 
 
 def test_the_overlay_numbers_several_objects_and_draws_one_plainly():

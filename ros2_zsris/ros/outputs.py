@@ -73,6 +73,8 @@ class Outputs:
                            if i not in {o.index for o in result.objects}]
                 fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", msg.header)
                 self.overlay_pub.publish(overlay)
+        elif result.status is Status.OK and frame is not None:  # "how many cones": none; RViz drops the last answer
+            self.markers_pub.publish(result_markers(msg))
 
     def message(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> ZsrisResult:
         """The ZsrisResult for one answer (topic and service alike)."""
