@@ -23,6 +23,7 @@ setup(
         "segment-anything",
         "spacy>=3.8,<3.9",
         "scikit-image",
+        "scipy",
     ],
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/ros2_zsris"]),

@@ -328,10 +328,15 @@ def test_destination_is_grounded_on_the_same_frame_and_never_is_the_target(vit_e
     assert direction.destination_mask is None and direction.status is Status.OK
 
 
-def test_second_object_is_reported_unanswered(vit_engine, vit_book_features):
+def test_a_second_object_is_answered_too(vit_engine, vit_book_features):
+    """Issue 20: every object named is answered, in order, never the same proposal twice; the
+    single-object fields are the first object's."""
     result = vit_engine.query(vit_book_features, "pick up the open book and the pen")
-    assert result.expression == "the open book"
-    assert "not answered: 'the pen'" in result.message
+    assert result.expression == "the open book" and result.unanswered == "" and "not answered" not in result.message
+    assert [o.expression for o in result.objects] == ["the open book", "the pen"] and result.count == 2
+    assert result.objects[0].index == result.index != result.objects[1].index
+    alone = vit_engine.query(vit_book_features, "pick up the open book")
+    assert alone.index == result.index and len(alone.objects) == 1
 
 
 def test_negated_commands_are_refused_with_the_reason(vit_engine, vit_book_features):

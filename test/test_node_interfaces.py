@@ -201,6 +201,10 @@ def test_segment_service_on_given_image_and_on_newest_frame(client, vit_engine, 
     mask = np.frombuffer(bytes(given.mask.data), np.uint8).reshape(given.mask.height, given.mask.width)
     assert given.status == "ok" and given.command == "the right book page"
     np.testing.assert_array_equal(mask == 255, expected.mask)
+    two = "pick up the left book page and the right book page"  # every object named comes back (issue 20)
+    pair, expected_pair = client.call_segment(two, small_photo), vit_engine.segment(small_photo, two)
+    assert pair.count == 2 and [o.index for o in pair.objects] == [o.index for o in expected_pair.objects]
+    assert [o.expression for o in pair.objects] == ["the left book page", "the right book page"]
     bad = client.call_segment("the book", small_photo[:, :, 0].copy(), encoding="rgb8")  # data too short
     assert bad.status == "error" and "bytes" in bad.message
     header = client.header()

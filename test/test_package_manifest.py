@@ -16,16 +16,19 @@ KEYS = {
     "tqdm": "python3-tqdm", "pycocotools": "python3-pycocotools", "open_clip": "python3-open-clip-torch-pip",
     "segment_anything": "python3-segment-anything-pip", "sam2": "python3-sam2-pip", "spacy": "python3-spacy-pip",
     "rosbags": "python3-rosbags-pip", "yaml": "python3-yaml", "pytest": "python3-pytest",
+    "scipy": "python3-scipy",
 }
 # package.xml key -> pip requirement that provides it in the venv
 PIP = {"python3-numpy": "numpy", "python3-pil": "pillow", "python3-opencv": "opencv-python-headless",
        "python3-torch": "torch", "python3-torchvision": "torchvision", "python3-skimage": "scikit-image",
+       "python3-scipy": "scipy",
        "python3-matplotlib": "matplotlib", "python3-tqdm": "tqdm", "python3-pycocotools": "pycocotools",
        "python3-open-clip-torch-pip": "open_clip_torch", "python3-segment-anything-pip": "segment-anything",
        "python3-sam2-pip": "sam2",
        "python3-spacy-pip": "spacy", "python3-rosbags-pip": "rosbags", "python3-rosbags-image-pip": "rosbags-image",
        "python3-pytest": "pytest", "python3-pytest-timeout": "pytest-timeout", "python3-yaml": "pyyaml"}
-OWN = {"ros2_zsris", "conftest", "ros_helpers", "official_fixture", "eval_commands", "launch_testing", "test_node"}
+OWN = {"ros2_zsris", "conftest", "ros_helpers", "official_fixture", "eval_commands", "launch_testing", "test_node",
+       "test_cli"}
 ROS_NOT_ON_PYPI = {"launch", "launch_ros"}  # a full ROS install has them; the venv has no launch
 
 

@@ -160,8 +160,9 @@ def test_accuracy_floor_through_the_node_over_dds(tmp_path):
     from ros2_zsris.tabletop.scenes import make_scenes as scenes_again
 
     seed, count = HELD_OUT_SEED + 1, 8
-    write_frames_bag(tabletop_frames(seed, count), tmp_path / "bag", "mcap")
-    types = [r.kind for scene in scenes_again(seed, count) for r in scene.referrals]
+    write_frames_bag(tabletop_frames(seed, count, sets=True), tmp_path / "bag", "mcap")
+    types = [kind for scene in scenes_again(seed, count) for kind in
+             [r.kind for r in scene.referrals] + ["set" for r in scene.set_referrals if r.targets]]
     env = dict(os.environ, ROS_DOMAIN_ID=str(random.randint(10, 200)), ROS_AUTOMATIC_DISCOVERY_RANGE="LOCALHOST")
     done = subprocess.run([EVAL, str(tmp_path / "bag"), "--mode", "paced", "--out", str(tmp_path / "report"),
                            "--clip-model", EMBEDDED_MODEL, "--clip-weights", "embedded", "--proposals", "classical",
@@ -169,9 +170,12 @@ def test_accuracy_floor_through_the_node_over_dds(tmp_path):
                           capture_output=True, text=True, timeout=600, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     records = json.loads((tmp_path / "report" / "results.json").read_text())["records"]
-    assert len(records) == len(types) and all(r["status"] == "ok" for r in records)
+    assert len(records) == len(types) and all(r["status"] == "ok" for r, t in zip(records, types, strict=True)
+                                               if t != "set")  # a set that finds none is below_threshold
     kind_colour = [r["iou"] > 0.5 for r, t in zip(records, types, strict=True) if t in ("kind", "colour")]
     assert len(kind_colour) >= 10 and np.mean(kind_colour) >= KIND_COLOUR_FLOOR, np.mean(kind_colour)
+    sets = json.loads((tmp_path / "report" / "results.json").read_text())["sets"]  # ZsrisResult.objects over DDS
+    assert sets["count"] == types.count("set") >= 20 and sets["exact_set"] >= 0.5, sets
 
 
 def test_destinations_on_tabletop_scenes(embedded_engine):

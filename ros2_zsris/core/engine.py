@@ -18,16 +18,17 @@ import torch
 from .config import PAPER_METHOD, EngineConfig, apply_embedded_settings
 from .conversation import Conversation
 from .device import resolve_device, resolve_dtype, resolve_sam_dtype
-from .errors import InputError
-from .geometry import CameraIntrinsics, depth_in_metres, mask_box, mask_centroid
+from .geometry import CameraIntrinsics, mask_box, mask_centroid
 from .grounding import ground, region_geometry
 from .grounding.beliefs import contrast_prompts, kind_text, phrase_belief
 from .grounding.matcher import Match, best_match, fuse_text, fuse_visual
+from .inputs import command_problem, given_proposals, masks_required, validate_depth, validate_image
 from .language import ExpressionStructure, analyse, normalise_expression
 from .language.command import CommandParser
 from .language.lexicon import GENERIC_HEADS
 from .language.reader import CommandReader
 from .language.text import TextEncoder, load_spacy, target_phrase
+from .objects import answer_objects
 from .paper import (
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -36,7 +37,7 @@ from .paper import (
     fuse_visual_official,
     official_text,
 )
-from .results import FrameFeatures, Result, Status
+from .results import FrameFeatures, ObjectAnswer, Result, Status
 from .vision.classical import ClassicalProposalGenerator
 from .vision.encoders import RegionEncoder
 from .vision.loading import LOG, load_clip, load_sam
@@ -44,8 +45,6 @@ from .vision.proposals import Proposals, SamProposalGenerator
 from .vision.sam2_backend import fast_sam2_generator, load_sam2
 
 _GENERIC_WORDS = GENERIC_HEADS - {"stuff"}  # words a kind can stand in for: "the left one"
-
-MAX_COMMAND_CHARS = 1000
 
 
 class ZsrisEngine:
@@ -84,7 +83,7 @@ class ZsrisEngine:
             sam = load_sam(models.sam_model, models.sam_checkpoint, self.device)
             return SamProposalGenerator(sam, proposals, compute_dtype=dtype)
         if proposals.backend == "given":
-            return _masks_required
+            return masks_required
         if proposals.backend == "sam2":
             model = load_sam2(models.sam_model, models.sam_checkpoint, self.device)
             return SamProposalGenerator(model, proposals, fast_sam2_generator, compute_dtype=dtype)
@@ -169,7 +168,13 @@ class ZsrisEngine:
             self._answer_from_context(result, parsed, context, alpha, beta)
         elif not parsed.has_referent:
             result.status, result.message = Status.NO_REFERENT, parsed.reason
-        elif self._has_candidates(result, features):
+        elif self._has_candidates(result, features) and _names_several(parsed, structure):
+            answer_objects(self, result, parsed, features, alpha, beta)
+            if parsed.destination:
+                self._ground_destination(result, parsed, features, alpha, beta)
+            if context is not None:
+                context.remember(features, result, frame)
+        elif result.status is Status.OK:
             matched = self._with_anchor(result, parsed, features, context)
             if matched == expression:  # "no, the left one": 'one' is the previous answer's kind
                 matched = self._with_kind(result, parsed, _head_of(structure, phrase), features, context)
@@ -183,10 +188,9 @@ class ZsrisEngine:
                 self._ground_destination(result, parsed, features, alpha, beta)
             if context is not None:
                 context.remember(features, result, frame)
-        unanswered = "', '".join(parsed.objects[1:] + ([parsed.unanswered] if parsed.unanswered else []))
-        if unanswered:
-            result.message = _join(result.message, f"only the first object was answered; not answered: "
-                                                   f"'{unanswered}'")
+        if parsed.unanswered:
+            result.message = _join(result.message, f"not answered: '{parsed.unanswered}'")
+        _one_object(result)
         timings["query_total"] = sum(timings.values())
         return result
 
@@ -219,17 +223,20 @@ class ZsrisEngine:
         return found
 
     def _read_target(self, expression: str, doc) -> tuple[ExpressionStructure | None, str]:
-        if self.config.grounding.spatial:
-            text = normalise_expression(expression)
-            structure = analyse(doc if doc is not None and doc.text == text else self.nlp(text))
-            if structure.is_spatial:
-                return structure, structure.target.text
+        """The structure when it has spatial words (spatial stage on) or names a set ("the cups":
+        read with the spatial stage off too, its spatial words then dropped)."""
+        text = normalise_expression(expression)
+        structure = analyse(doc if doc is not None and doc.text == text else self.nlp(text))
+        if structure.quantity is not None and not self.config.grounding.spatial:
+            structure.location = structure.extreme = structure.ordinal = structure.relation = None
+        if structure.quantity is not None or (structure.is_spatial and self.config.grounding.spatial):
+            return structure, structure.target.text
         return None, target_phrase(doc if doc is not None else self.nlp(expression))
 
-    def _ground_spatial(self, result: Result, features: FrameFeatures, structure: ExpressionStructure,
-                        alpha: float) -> None:
-        """CLIP scores of the target (and anchor) phrases, their beliefs, then the spatial ranking."""
-        timings = result.timings_ms
+    def phrase_beliefs(self, features: FrameFeatures, structure: ExpressionStructure, alpha: float,
+                       timings: dict[str, float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Cosine scores and beliefs w (grounding/beliefs.py) of the target phrase, then of each
+        relation anchor, for every proposal."""
         phrases = [structure.target, *(structure.relation.anchors if structure.relation else ())]
         names = self.config.grounding.names()
         contrast = {p.text: [kind_text(p), *contrast_prompts(p, names)] for p in phrases} if names else {}
@@ -247,10 +254,20 @@ class ZsrisEngine:
                 beliefs.append(phrase_belief(phrase, scores[:, column[phrase.text]],
                                              scores[:, column[kind]] if kind else None,
                                              scores[:, [column[t] for t in others]] if kind else None, scale))
+        return [scores[:, column[p.text]] for p in phrases], beliefs
+
+    def _ground_spatial(self, result: Result, features: FrameFeatures, structure: ExpressionStructure,
+                        alpha: float, exclude: np.ndarray | None = None) -> None:
+        """CLIP scores of the target (and anchor) phrases, their beliefs, then the spatial ranking;
+        ``exclude``: proposals that may not be the answer (a list's earlier items)."""
+        timings = result.timings_ms
+        phrase_scores, beliefs = self.phrase_beliefs(features, structure, alpha, timings)
+        with self._timed(timings, "spatial"):
             regions = features.regions or region_geometry(features.masks, features.depth)
-            target_scores = scores[:, column[structure.target.text]]
-            grounding = ground(structure, target_scores, [scores[:, column[p.text]] for p in phrases[1:]],
-                               regions, features.masks, scale, target_belief=beliefs[0], anchor_beliefs=beliefs[1:])
+            target_scores = phrase_scores[0]
+            grounding = ground(structure, target_scores, phrase_scores[1:], regions, features.masks,
+                               self._logit_scale(), target_belief=beliefs[0], anchor_beliefs=beliefs[1:],
+                               exclude=exclude)
         ranking = grounding.ranking.tolist()
         order = np.argsort(-grounding.ranking, kind="stable")
         margin = float(ranking[order[0]] - ranking[order[1]]) if len(order) > 1 else float("inf")
@@ -346,9 +363,10 @@ class ZsrisEngine:
         phrase = target_phrase(self.nlp(parsed.destination_object))
         sentence, noun_phrase = self.text_encoder.encode([parsed.destination_object, phrase])
         match = best_match(fuse_visual(features, alpha), fuse_text(sentence, noun_phrase, beta))
-        if result.index >= 0 and len(match.scores) > 1:
+        answered = {o.index for o in result.objects} | ({result.index} if result.index >= 0 else set())
+        if answered and len(match.scores) > len(answered):
             order = sorted(range(len(match.scores)), key=lambda i: -match.scores[i])
-            match = _ranked_match(next(i for i in order if i != result.index), match.scores)
+            match = _ranked_match(next(i for i in order if i not in answered), match.scores)
         mask = features.masks[match.index]
         result.destination_mask, result.destination_index, result.destination_score = mask, match.index, match.score
         result.destination_box, result.destination_centroid_px = mask_box(mask), mask_centroid(mask)
@@ -366,6 +384,7 @@ class ZsrisEngine:
             self._match(result, features, sentence, phrase, alpha, beta,
                         fuse=partial(fuse_text_official, resnet=resnet),
                         fuse_image=partial(fuse_visual_official, resnet=resnet))
+        _one_object(result)
         timings["query_total"] = sum(timings.values())
         return result
 
@@ -382,13 +401,15 @@ class ZsrisEngine:
         return False
 
     def _match(self, result: Result, features: FrameFeatures, expression: str, phrase: str,
-               alpha: float, beta: float, fuse=fuse_text, fuse_image=fuse_visual) -> None:
+               alpha: float, beta: float, fuse=fuse_text, fuse_image=fuse_visual,
+               exclude: np.ndarray | None = None) -> None:
         timings, fusion = result.timings_ms, self.config.fusion
         with self._timed(timings, "text_features"):
             sentence, noun_phrase = self.text_encoder.encode([expression, phrase])
         with self._timed(timings, "match"):
             text = fuse(sentence, noun_phrase, beta)
-            match = best_match(fuse_image(features, alpha), text, features.nonempty)
+            valid = features.nonempty if exclude is None else features.nonempty & ~exclude
+            match = best_match(fuse_image(features, alpha), text, valid)
         self._fill_answer(result, features, match)
         result.interpretation = f"target '{phrase}' | global-local CLIP on the whole expression"
         # min_score -1 (the default) is no threshold; paper mode's ResNet scores are dot products, not cosines
@@ -425,41 +446,20 @@ class ZsrisEngine:
         yield
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
-        timings[f"{stage}"] = (time.perf_counter() - start) * 1000.0
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - start) * 1000.0  # a list: per item
 
 
-def validate_image(image: np.ndarray) -> np.ndarray:
-    """The engine's single image format: contiguous uint8 RGB (H, W, 3), non-empty."""
-    if not isinstance(image, np.ndarray):
-        raise InputError(f"image must be a numpy array, got {type(image).__name__}")
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise InputError(f"image must be RGB with shape (H, W, 3), got shape {image.shape}",
-                         fix="convert grey or RGBA images to RGB first")
-    if image.dtype != np.uint8:
-        raise InputError(f"image must be uint8, got {image.dtype}", fix="scale to 0..255 and cast to uint8")
-    if image.shape[0] < 2 or image.shape[1] < 2:
-        raise InputError(f"image is too small to segment: {image.shape[1]}x{image.shape[0]} pixels")
-    return np.ascontiguousarray(image)
+def _names_several(parsed, structure: ExpressionStructure | None) -> bool:
+    """A list ("the cup and the ball"), a set ("all the cups") or a counting question (core/objects.py)."""
+    return len(parsed.objects) > 1 or parsed.count or (structure is not None and structure.quantity is not None)
 
 
-def validate_depth(depth: np.ndarray | None, size: tuple[int, int]) -> np.ndarray | None:
-    """Depth registered to the image as float32 metres, NaN where unknown: from float metres
-    (NaN or 0 unknown) or uint16 millimetres (0 unknown; REP-118). Never resized."""
-    if depth is None:
-        return None
-    if not isinstance(depth, np.ndarray) or depth.ndim != 2:
-        raise InputError(f"depth must be a 2D numpy array, got {getattr(depth, 'shape', type(depth).__name__)}",
-                         fix="pass the aligned depth image (H, W) in metres, or None")
-    if depth.shape != tuple(size):
-        raise InputError(f"depth has shape {depth.shape} but the image is {size[0]}x{size[1]} (H x W)",
-                         fix="register the depth image to the colour image (same size) before passing it")
-    if depth.dtype != np.uint16 and depth.dtype.kind != "f":
-        raise InputError(f"depth must be float metres or uint16 millimetres, got {depth.dtype}",
-                         fix="convert it with depth.astype(np.float32) (metres)")
-    if depth.dtype.kind == "f" and (depth < 0).any():
-        raise InputError(f"depth has negative values (min {np.nanmin(depth):.3f})",
-                         fix="pass distances in metres; mark unknown pixels with NaN or 0")
-    return depth_in_metres(depth)
+def _one_object(result: Result) -> None:
+    """A single referent's answer as the one entry of ``objects``: equal to the single-object fields."""
+    if not result.objects and result.mask is not None and result.status in (Status.OK, Status.BELOW_THRESHOLD):
+        result.objects = [ObjectAnswer(result.mask, result.index, result.score, result.box, result.centroid_px,
+                                       result.expression)]
+        result.count = 1
 
 
 def _head_of(structure: ExpressionStructure | None, phrase: str) -> str:
@@ -479,31 +479,3 @@ def _ranked_match(index: int, scores: list[float]) -> Match:
     others = [s for i, s in enumerate(scores) if i != index]
     return Match(index=index, score=scores[index], margin=scores[index] - max(others) if others else float("inf"),
                  scores=list(scores))
-
-
-def given_proposals(masks: np.ndarray, size: tuple[int, int]) -> Proposals:
-    """The caller's own masks as proposals: (N, H, W) bool at the image's size, order kept."""
-    if not isinstance(masks, np.ndarray):
-        raise InputError(f"masks must be a numpy array, got {type(masks).__name__}", fix="convert it with np.asarray")
-    if masks.ndim != 3 or masks.shape[1:] != size:
-        raise InputError(f"masks must have shape (N, {size[0]}, {size[1]}) for this image, got {masks.shape}",
-                         fix="stack one (H, W) mask per proposal at the image's resolution (masks[None] for one)")
-    if masks.dtype != bool:
-        raise InputError(f"masks must be bool, got {masks.dtype}", fix="pass masks != 0 (or masks > 127 for 0/255)")
-    return Proposals(np.ascontiguousarray(masks), np.ones(len(masks), dtype=np.float32))
-
-
-def _masks_required(image: np.ndarray) -> Proposals:
-    raise InputError("proposals.backend is 'given' but this frame came without masks",
-                     fix="pass masks= to encode_frame, or choose proposals.backend 'sam' or 'classical'")
-
-
-def command_problem(command: object) -> str:
-    """Why a command cannot be answered at all, or '' when it can be parsed."""
-    if not isinstance(command, str):
-        return f"command must be text, got {type(command).__name__}"
-    if not command.strip():
-        return "empty command: nothing to look for"
-    if len(command) > MAX_COMMAND_CHARS:
-        return f"command too long ({len(command)} characters, limit {MAX_COMMAND_CHARS})"
-    return ""

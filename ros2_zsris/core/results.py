@@ -66,8 +66,27 @@ class FrameFeatures:
 
 
 @dataclass
+class ObjectAnswer:
+    """One object of an answer: a list item, a member of a set ("all the cups"), or the one referent."""
+
+    mask: np.ndarray  # (H, W) bool, image size
+    index: int  # proposal index
+    score: float  # the item's value for it: its ranking or match score; for a set member, its membership belief
+    box: tuple[int, int, int, int]
+    centroid_px: tuple[float, float]
+    expression: str  # the item of the command it answers ("the ball", "all the cups")
+
+    def to_json_dict(self) -> dict:
+        return {"index": self.index, "score": _finite_or_none(self.score), "box": list(self.box),
+                "centroid_px": [round(c, 3) for c in self.centroid_px], "mask_area": int(self.mask.sum()),
+                "expression": self.expression}
+
+
+@dataclass
 class Result:
-    """The answer to one command on one frame."""
+    """The answer to one command on one frame. ``objects`` holds every object the command names, in
+    the order named (a set left to right unless its words order it); the single-object fields
+    (mask, index, score, box, centroid_px) are the first of them."""
 
     status: Status
     command: str
@@ -97,6 +116,9 @@ class Result:
     destination_centroid_px: tuple[float, float] | None = None
     context: str = ""  # how the previous answer was used ("other", "same", "anchor", "kind"); "" when it was not
     unanswered: str = ""  # words naming a second object or action that were not answered
+    # issue 20: every object the command names
+    objects: list[ObjectAnswer] = field(default_factory=list)
+    count: int = 0  # objects that fit the description: len(objects) when ok; a counting question's answer
 
     @property
     def mask_area(self) -> int:
@@ -133,6 +155,8 @@ class Result:
             if self.destination_centroid_px else None,
             "context": self.context,
             "unanswered": self.unanswered,
+            "count": self.count,
+            "objects": [o.to_json_dict() for o in self.objects],
         }
 
 

@@ -13,7 +13,8 @@ from rosbags.rosbag2 import Reader, StoragePlugin, Writer
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
 RESULT_TYPE = "ros2_zsris/msg/ZsrisResult"
-MSG_FILE = Path(__file__).resolve().parents[2] / "msg" / "ZsrisResult.msg"
+OBJECT_TYPE = "ros2_zsris/msg/ZsrisObject"  # ZsrisResult.objects (issue 20)
+MSG_DIR = Path(__file__).resolve().parents[2] / "msg"
 STORAGES = {"sqlite3": StoragePlugin.SQLITE3, "mcap": StoragePlugin.MCAP}
 
 
@@ -26,23 +27,27 @@ class Topics:
 
 
 def typestore():
-    """ROS 2 message types plus ros2_zsris/msg/ZsrisResult, parsed from msg/ at run time."""
+    """ROS 2 message types plus ros2_zsris/msg/ZsrisResult (and the ZsrisObject it holds), parsed
+    from msg/ at run time."""
     store = get_typestore(Stores.ROS2_KILTED)
-    text = _result_msg_text()
-    if text:
-        store.register(get_types_from_msg(text, RESULT_TYPE))
+    texts = {name: _msg_text(f"{name.rsplit('/', 1)[-1]}.msg") for name in (OBJECT_TYPE, RESULT_TYPE)}
+    if all(texts.values()):
+        types = {}
+        for name, text in texts.items():
+            types.update(get_types_from_msg(text, name))
+        store.register(types)
     return store
 
 
-def _result_msg_text() -> str:
+def _msg_text(file_name: str) -> str:
     """From the source checkout, else the install prefix (colcon or `make setup`), else ament."""
-    for candidate in (MSG_FILE, Path(sys.prefix) / "share" / "ros2_zsris" / "msg" / "ZsrisResult.msg"):
+    for candidate in (MSG_DIR / file_name, Path(sys.prefix) / "share" / "ros2_zsris" / "msg" / file_name):
         if candidate.is_file():
             return candidate.read_text()
     try:  # installed package: the definition ships in share/ros2_zsris/msg via rosidl
         from ament_index_python.packages import get_package_share_directory
 
-        return (Path(get_package_share_directory("ros2_zsris")) / "msg" / "ZsrisResult.msg").read_text()
+        return (Path(get_package_share_directory("ros2_zsris")) / "msg" / file_name).read_text()
     except Exception:  # noqa: BLE001 - without it, result topics are simply not decodable
         return ""
 
@@ -135,27 +140,45 @@ def bag_topics(path: Path) -> dict[str, str]:
 
 def result_cdr(store, stamp_ns: int, frame_id: str, index: int, command: str, status: str, *,
                mask: np.ndarray | None = None, target_phrase: str = "", expression: str = "", action: str = "",
-               score: float = float("nan"), message: str = "", interpretation: str = "") -> bytes:
-    """A ZsrisResult serialised like the node's, for results computed without the node."""
+               score: float = float("nan"), message: str = "", interpretation: str = "", objects=(),
+               count: int = 0) -> bytes:
+    """A ZsrisResult serialised like the node's, for results computed without the node.
+    ``objects``: core ObjectAnswer records (mask, box, centroid_px, score, index, expression);
+    without depth, so no 3D point."""
     types = store.types
     stamp = types["builtin_interfaces/msg/Time"](sec=stamp_ns // 1_000_000_000, nanosec=stamp_ns % 1_000_000_000)
     header = types["std_msgs/msg/Header"](stamp=stamp, frame_id=frame_id)
-    pixels = np.zeros((0, 0), np.uint8) if mask is None else mask.astype(np.uint8) * 255
-    image = types["sensor_msgs/msg/Image"](header=header, height=pixels.shape[0], width=pixels.shape[1],
-                                           encoding="mono8" if mask is not None else "", is_bigendian=0,
-                                           step=pixels.shape[1], data=pixels.reshape(-1))
     point = types["geometry_msgs/msg/Point"]
     roi = types["sensor_msgs/msg/RegionOfInterest"](x_offset=0, y_offset=0, height=0, width=0, do_rectify=False)
     msg = types[RESULT_TYPE](
         header=header, command_index=index, command=command, action=action, expression=expression,
         target_phrase=target_phrase, status=status, message=message, score=score, margin=float("nan"),
         num_candidates=0, box=roi, centroid_px=point(x=0.0, y=0.0, z=0.0), has_point_3d=False,
-        point_3d=point(x=0.0, y=0.0, z=0.0), depth_m=float("nan"), mask=image, timing_stages=[],
+        point_3d=point(x=0.0, y=0.0, z=0.0), depth_m=float("nan"), mask=_mono8(types, header, mask), timing_stages=[],
         timing_ms=np.zeros(0, np.float32), frame_age_s=0.0, interpretation=interpretation,
         anchor_indices=np.zeros(0, np.int32), action_verb="", destination="", destination_expression="",
         destination_status="", destination_box=roi, destination_centroid_px=point(x=0.0, y=0.0, z=0.0),
         destination_has_point_3d=False, destination_point_3d=point(x=0.0, y=0.0, z=0.0),
-        destination_mask=types["sensor_msgs/msg/Image"](header=header, height=0, width=0, encoding="",
-                                                        is_bigendian=0, step=0, data=np.zeros(0, np.uint8)),
-        context="", unanswered="", tracking=False, track_id=0, track_confidence=float("nan"), track_source="")
+        destination_mask=_mono8(types, header, None), context="", unanswered="", tracking=False, track_id=0,
+        track_confidence=float("nan"), track_source="", objects=[_object(types, header, o) for o in objects],
+        count=count)
     return store.serialize_cdr(msg, RESULT_TYPE)
+
+
+def _mono8(types, header, mask: np.ndarray | None):
+    pixels = np.zeros((0, 0), np.uint8) if mask is None else mask.astype(np.uint8) * 255
+    return types["sensor_msgs/msg/Image"](header=header, height=pixels.shape[0], width=pixels.shape[1],
+                                          encoding="mono8" if mask is not None else "", is_bigendian=0,
+                                          step=pixels.shape[1], data=pixels.reshape(-1))
+
+
+def _object(types, header, answer):
+    x0, y0, x1, y1 = answer.box
+    point = types["geometry_msgs/msg/Point"]
+    return types[OBJECT_TYPE](
+        mask=_mono8(types, header, answer.mask),
+        box=types["sensor_msgs/msg/RegionOfInterest"](x_offset=x0, y_offset=y0, height=y1 - y0 + 1, width=x1 - x0 + 1,
+                                                      do_rectify=False),
+        centroid_px=point(x=float(answer.centroid_px[0]), y=float(answer.centroid_px[1]), z=0.0), has_point_3d=False,
+        point_3d=point(x=0.0, y=0.0, z=0.0), score=float(answer.score), index=int(answer.index),
+        expression=answer.expression)

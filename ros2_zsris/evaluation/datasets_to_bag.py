@@ -26,7 +26,7 @@ START_NS = 1_700_000_000 * 1_000_000_000
 @dataclass
 class LabelledFrame:
     image: np.ndarray  # RGB uint8
-    expressions: list[tuple[str, np.ndarray]]  # (expression, ground-truth mask)
+    expressions: list[tuple[str, np.ndarray]]  # (expression, bool mask, or a set's uint8 label image: episodes.py)
     source: str
 
 
@@ -94,7 +94,7 @@ def write_frames_bag(frames: Iterable[LabelledFrame], path: Path, storage: str =
             bag.image(topics.image, stamp, frame.image)
             for j, (expression, mask) in enumerate(frame.expressions):
                 at = stamp + (j + 1) * 1_000_000
-                bag.image(topics.ground_truth, at, mask.astype(np.uint8) * 255)
+                bag.image(topics.ground_truth, at, mask.astype(np.uint8) * 255 if mask.dtype == bool else mask)
                 bag.string(topics.command, at + 500_000, expression)
                 counts["commands"] += 1
             counts["frames"] += 1

@@ -55,3 +55,28 @@ def latency_summary(latencies_ms: list[float]) -> dict[str, float | None]:
     values = np.asarray(latencies_ms)
     return {"p50_ms": float(np.percentile(values, 50)), "p95_ms": float(np.percentile(values, 95)),
             "max_ms": float(values.max())}
+
+
+def matched_ious(predictions: list[np.ndarray], truths: list[np.ndarray], ordered: bool = False) -> list[float]:
+    """IoU of each true object with the predicted object matched to it, one to one: in order for
+    a list ("the cup and the ball": the k-th answer is the k-th item's), else the assignment that
+    maximises the total IoU (scipy's Hungarian solver). A true object left unmatched scores 0."""
+    from scipy.optimize import linear_sum_assignment
+
+    iou = np.zeros((len(truths), len(predictions)))
+    for t, truth in enumerate(truths):
+        for p, prediction in enumerate(predictions):
+            iou[t, p] = score_mask(prediction, truth).iou
+    if ordered:
+        return [float(iou[k, k]) if k < len(predictions) else 0.0 for k in range(len(truths))]
+    rows, columns = linear_sum_assignment(-iou)
+    matched = dict(zip(rows.tolist(), columns.tolist(), strict=True))
+    return [float(iou[t, matched[t]]) if t in matched else 0.0 for t in range(len(truths))]
+
+
+def exact_set(predictions: list[np.ndarray], truths: list[np.ndarray], ordered: bool = False,
+              threshold: float = 0.5) -> bool:
+    """Exact-set accuracy of one command: as many objects as the truth, each matched one to one
+    (in order for lists) with IoU > ``threshold``."""
+    return len(predictions) == len(truths) and all(
+        iou > threshold for iou in matched_ious(predictions, truths, ordered))

@@ -23,13 +23,16 @@ def run_offline(engine, frames: list[Frame], output_bag: Path | None, topics: To
                 else:
                     result = engine.query(features, case.text)
                     prediction = Prediction(result.status.value, result.mask, None, result.target_phrase,
-                                            result.score, result.interpretation)
+                                            result.score, result.interpretation, [o.mask for o in result.objects],
+                                            result.count)
                 prediction.latency_ms = (time.perf_counter() - start) * 1000.0
                 predictions.append(prediction)
                 if writer:
                     cdr = result_cdr(writer.store, frame.stamp_ns, writer.frame_id, case.index, case.text,
                                      prediction.status, mask=prediction.mask, target_phrase=prediction.target_phrase,
-                                     score=prediction.score, interpretation=prediction.interpretation)
+                                     score=prediction.score, interpretation=prediction.interpretation,
+                                     objects=result.objects if features is not None else (),
+                                     count=prediction.count or 0)
                     writer.raw(topics.result, RESULT_TYPE, case.log_ns, cdr)
                 if progress:
                     progress.update(1)

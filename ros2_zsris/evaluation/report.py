@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .episodes import Frame, Prediction
-from .metrics import MaskScore, latency_summary, score_mask, summarise
+from .metrics import MaskScore, exact_set, latency_summary, score_mask, summarise
 
 OVERLAY_CASES = 3
 MIN_OVERLAY_WIDTH = 480  # pixels: small scenes are scaled up so a reviewer can read them
@@ -18,7 +18,7 @@ MIN_OVERLAY_WIDTH = 480  # pixels: small scenes are scaled up so a reviewer can 
 def score(frames: list[Frame], predictions: list[Prediction | None]) -> dict:
     """Pair the i-th command with the i-th prediction (None = unanswered)."""
     cases = [case for frame in frames for case in frame.commands]
-    records, scores = [], []
+    records, scores, sets = [], [], []
     for case, prediction in zip(cases, predictions + [None] * (len(cases) - len(predictions)), strict=False):
         record = {"index": case.index, "command": case.text,
                   "status": prediction.status if prediction else "unanswered",
@@ -34,6 +34,9 @@ def score(frames: list[Frame], predictions: list[Prediction | None]) -> dict:
             result = score_mask(mask, case.truth)
             scores.append(result)
             record.update(iou=result.iou, intersection=result.intersection, union=result.union)
+        if case.truth_objects is not None:
+            sets.append(_score_set(case.truth_objects, prediction))
+            record.update(sets[-1])
         records.append(record)
     latencies = [r["latency_ms"] for r in records if r["latency_ms"] is not None]
     return {
@@ -44,8 +47,20 @@ def score(frames: list[Frame], predictions: list[Prediction | None]) -> dict:
         "unanswered": sum(r["status"] == "unanswered" for r in records),
         "answered_on_other_frame": sum(bool(r.get("other_frame")) for r in records),
         "statuses": dict(Counter(r["status"] for r in records)),
+        "sets": {"count": len(sets), **{key: float(np.mean([s[key] for s in sets])) if sets else None
+                                        for key in ("exact_set", "exact_in_order", "count_exact")}},
         "records": records,
     }
+
+
+def _score_set(truths: list[np.ndarray], prediction: Prediction | None) -> dict:
+    """A command with a set's truth: exact set (one to one, IoU > 0.5), the same in the order
+    named, and the count alone. The bag does not say which commands are lists, so both are given."""
+    answered = prediction is not None and prediction.status == "ok"
+    objects = [m for m in prediction.objects if m.shape == truths[0].shape] if answered else []
+    return {"objects": len(objects), "true_objects": len(truths), "exact_set": exact_set(objects, truths),
+            "exact_in_order": exact_set(objects, truths, ordered=True),
+            "count_exact": answered and prediction.count == len(truths)}
 
 
 def write_report(report: dict, out_dir: Path, frames: list[Frame], predictions: list[Prediction | None],
@@ -57,6 +72,16 @@ def write_report(report: dict, out_dir: Path, frames: list[Frame], predictions: 
     written += _overlays(report, frames, predictions, out_dir / "overlays")
     written[1].write_text(_markdown(report, title, [p for p in written[2:]], out_dir))
     return written
+
+
+def _set_rows(sets: dict | None) -> list[str]:
+    """Commands with a set's truth (several objects): exact-set accuracy."""
+    if not sets or not sets["count"]:
+        return []
+    return [f"| commands naming several objects | {sets['count']} |",
+            f"| exact set (one to one, IoU > 0.5) | {sets['exact_set']:.4f} |",
+            f"| exact set in the order named | {sets['exact_in_order']:.4f} |",
+            f"| count exact | {sets['count_exact']:.4f} |"]
 
 
 def _markdown(report: dict, title: str, pictures: list[Path], out_dir: Path) -> str:
@@ -76,7 +101,7 @@ def _markdown(report: dict, title: str, pictures: list[Path], out_dir: Path) -> 
              f"| expressions scored | {m['count']} |", f"| mIoU | {m['mIoU']:.4f} |", f"| oIoU | {m['oIoU']:.4f} |",
              *[f"| {k} | {m[k]:.4f} |" for k in m if k.startswith("Prec@")],
              f"| latency p50 / p95 / max | {ms(lat['p50_ms'])} / {ms(lat['p95_ms'])} / {ms(lat['max_ms'])} |",
-             "", *[f"![{p.stem}]({p.relative_to(out_dir)})" for p in pictures], ""]
+             *_set_rows(report.get("sets")), "", *[f"![{p.stem}]({p.relative_to(out_dir)})" for p in pictures], ""]
     return "\n".join(lines)
 
 

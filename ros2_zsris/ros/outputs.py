@@ -1,5 +1,7 @@
 """What the node publishes for an answer or a followed frame: the ZsrisResult and the plain
 topics beside it (mask, pixel and 3D centroids, destination point, RViz markers, overlay).
+ZsrisResult.objects holds every object the command names, each with its mask, box and pixel and
+3D centroid (issue 20); the plain topics carry the first object, the markers and overlay all.
 
 Every output carries the source image's header, so consumers can synchronise by stamp. The
 plain topics exist so a consumer without the custom message (a grasp planner listening to a
@@ -25,7 +27,7 @@ from .frame_cache import EncodedFrame
 from .markers import result_markers
 
 try:
-    from ros2_zsris.msg import ZsrisResult
+    from ros2_zsris.msg import ZsrisObject, ZsrisResult
 except ImportError as error:  # pragma: no cover - only without generated messages
     raise ImportError("ros2_zsris.msg is missing: build the package with colcon (or `make setup`)") from error
 
@@ -61,15 +63,18 @@ class Outputs:
         if track_id:
             msg.tracking, msg.track_id = True, track_id
         self.result_pub.publish(msg)
-        if result.status is Status.OK and frame is not None:
+        if result.status is Status.OK and frame is not None and result.mask is not None:
             self._plain(msg)
             if msg.destination_has_point_3d:
                 self.destination_pub.publish(PointStamped(header=msg.header, point=msg.destination_point_3d))
             if self.node.settings.publish_overlay or self.overlay_pub.get_subscription_count() > 0:
                 overlay = Image()
-                anchors = [frame.features.masks[i] for i in result.anchor_indices]
+                anchors = [frame.features.masks[i] for i in result.anchor_indices
+                           if i not in {o.index for o in result.objects}]
                 fill_image(overlay, draw_overlay(frame.image, result, anchors), "rgb8", msg.header)
                 self.overlay_pub.publish(overlay)
+        elif result.status is Status.OK and frame is not None:  # "how many cones": none; RViz drops the last answer
+            self.markers_pub.publish(result_markers(msg))
 
     def message(self, pending: PendingCommand, result: Result, frame: EncodedFrame | None) -> ZsrisResult:
         """The ZsrisResult for one answer (topic and service alike)."""
@@ -89,6 +94,8 @@ class Outputs:
         msg.timing_ms = [float(v) for v in result.timings_ms.values()]
         if frame is not None and result.mask is not None:
             self._fill_geometry(msg, result.mask, result.box, result.centroid_px, frame.stamp_s, frame.header)
+        if frame is not None:
+            self._fill_objects(msg, result, frame)
         if frame is not None and result.destination_mask is not None:
             self._fill_destination(msg, result, frame)
         return msg
@@ -134,6 +141,30 @@ class Outputs:
             msg.point_3d.x, msg.point_3d.y, msg.point_3d.z = located.point
         elif located.reason:
             msg.message = (msg.message + "; " if msg.message else "") + f"no 3D centroid: {located.reason}"
+
+    def _fill_objects(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
+        """Every object answered, each with its 3D centroid through the same depth path; the first
+        is the single-object fields' (its point is theirs)."""
+        msg.count = int(result.count)
+        for k, answer in enumerate(result.objects):
+            item = ZsrisObject(score=float(answer.score), index=int(answer.index), expression=answer.expression)
+            fill_image(item.mask, answer.mask.astype(np.uint8) * 255, "mono8", frame.header)
+            x0, y0, x1, y1 = answer.box
+            item.box.x_offset, item.box.y_offset = x0, y0
+            item.box.width, item.box.height = x1 - x0 + 1, y1 - y0 + 1
+            item.centroid_px.x, item.centroid_px.y = answer.centroid_px
+            if k == 0 and answer.index == result.index:
+                item.has_point_3d = msg.has_point_3d
+                item.point_3d.x, item.point_3d.y, item.point_3d.z = msg.point_3d.x, msg.point_3d.y, msg.point_3d.z
+            else:
+                located = self.depth.locate(answer.mask, answer.centroid_px, frame.stamp_s)
+                if located.point is not None:
+                    item.has_point_3d = True
+                    item.point_3d.x, item.point_3d.y, item.point_3d.z = located.point
+                elif located.reason and f"no 3D centroid: {located.reason}" not in msg.message:
+                    msg.message = (msg.message + "; " if msg.message else "") + (
+                        f"no 3D centroid for object {k + 1}: {located.reason}")
+            msg.objects.append(item)
 
     def _fill_destination(self, msg: ZsrisResult, result: Result, frame: EncodedFrame) -> None:
         """The destination object's mask, box and pixel/3D centroid, through the same depth path."""

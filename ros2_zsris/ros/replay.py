@@ -196,4 +196,6 @@ class Replayer:
 
 def _prediction(msg: ZsrisResult, latency_ms: float) -> Prediction:
     mask = image_to_array(msg.mask) > 127 if msg.mask.height and msg.mask.width else None
-    return Prediction(msg.status, mask, latency_ms, msg.target_phrase, float(msg.score), msg.interpretation)
+    objects = [image_to_array(o.mask) > 127 for o in msg.objects if o.mask.height and o.mask.width]
+    return Prediction(msg.status, mask, latency_ms, msg.target_phrase, float(msg.score), msg.interpretation,
+                      objects, int(msg.count))

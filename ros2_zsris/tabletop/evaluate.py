@@ -14,6 +14,7 @@ import numpy as np
 from ..core.config import EngineConfig, ModelConfig, apply_embedded_settings
 from ..embedded import EMBEDDED_MODEL
 from ..evaluation.datasets_to_bag import LabelledFrame
+from ..evaluation.episodes import set_truth_image
 from ..evaluation.metrics import score_mask
 from .scenes import make_scenes
 
@@ -65,7 +66,12 @@ def evaluate(engine, scenes: int, seed: int = HELD_OUT_SEED, alphas=(None,), bet
     return table
 
 
-def tabletop_frames(seed: int, count: int) -> Iterator[LabelledFrame]:
+def tabletop_frames(seed: int, count: int, sets: bool = False) -> Iterator[LabelledFrame]:
+    """Scenes with their single-object referrals, and with ``sets`` their referrals to several
+    objects too (a label image each: evaluation/episodes.py; a count of none has no truth image)."""
     for index, scene in enumerate(make_scenes(seed, count)):
-        yield LabelledFrame(scene.image, [(r.expression, scene.objects[r.target].mask) for r in scene.referrals],
-                            f"tabletop_{seed}_{index}")
+        expressions = [(r.expression, scene.objects[r.target].mask) for r in scene.referrals]
+        if sets:
+            expressions += [(r.expression, set_truth_image([scene.objects[i].mask for i in r.targets]))
+                            for r in scene.set_referrals if r.targets]
+        yield LabelledFrame(scene.image, expressions, f"tabletop_{seed}_{index}")

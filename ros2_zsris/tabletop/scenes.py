@@ -9,7 +9,8 @@ kind ("the cup"), colour ("the red cup"), size ("the biggest ball"), position ("
 the left", "the cup in the middle"), distance ("the closest cup", "the cup at the back"),
 ordinal ("the second cup from the left"), relation ("the ball right of the yellow cup",
 "the cup next to the red ball", "the cup between the red ball and the blue cone") and
-comparative ("the larger of the two balls").
+comparative ("the larger of the two balls"); and referrals to several objects at once (sets,
+numbers, lists, counts: set_referrals.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from .set_referrals import SetReferral, set_referrals_for
 
 KINDS = ("cube", "ball", "cup", "bottle", "cone", "ring")
 COLOURS = {
@@ -62,6 +65,7 @@ class Scene:
     referrals: list[Referral]
     depth: np.ndarray | None = field(repr=False, default=None)  # (H, W) float32 metres, aligned
     camera_k: np.ndarray | None = field(repr=False, default=None)  # (3, 3) intrinsics
+    set_referrals: list[SetReferral] = field(default_factory=list)  # several objects each (set_referrals.py)
 
 
 def draw_object(draw: ImageDraw.ImageDraw, kind: str, cx: float, cy: float, h: float, fill, shade) -> None:
@@ -159,7 +163,8 @@ def make_scene(rng: np.random.Generator, height: int = 144, width: int = 192, ob
     pixels = np.clip(pixels * light + rng.normal(0, 2.5, pixels.shape), 0, 255).astype(np.uint8)
     visible = [o for o in placed if o.area >= 40 * (height * width) / (144 * 192)]
     depth = _depth_image(height, width, horizon, k, label_map, placed)
-    return Scene(pixels, visible, referrals_for(visible), depth, k)
+    referrals = referrals_for(visible)
+    return Scene(pixels, visible, referrals, depth, k, set_referrals_for(visible, referrals, KINDS))
 
 
 def _depth_image(height: int, width: int, horizon: int, k: np.ndarray, label_map: np.ndarray,

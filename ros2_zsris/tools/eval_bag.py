@@ -87,7 +87,7 @@ def run(args) -> int:
     paths = write_report(report, out, frames, predictions, title)
     summary = {k: report[k] for k in ("method", "metrics", "latency", "commands", "frames", "frames_sent",
                                       "frames_encoded", "unanswered", "statuses", "wall_s",
-                                      "throughput_commands_per_s")}
+                                      "throughput_commands_per_s", "sets")}
     print(json.dumps(summary))
     print(f"report: {paths[1]}")
     return 0

@@ -21,8 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("image", help="RGB photo (JPEG, PNG, ...)")
     parser.add_argument("expression", help='referring expression or command, e.g. "the red mug"')
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--out", help="write the chosen mask as a 0/255 PNG")
-    parser.add_argument("--overlay", help="write the photo with the answer drawn on it (PNG)")
+    parser.add_argument("--out", help="write the chosen mask (the first object's) as a 0/255 PNG")
+    parser.add_argument("--overlay", help="write the photo with the answer drawn on it, objects numbered (PNG)")
     add_model_arguments(parser)
     return parser
 
@@ -171,6 +171,11 @@ def describe(summary: dict) -> str:
         lines.append(f"score {summary['score']:.4f}  margin {summary['margin'] or 0:.4f}  box {summary['box']}  "
                      f"centroid {summary['centroid_px']}  area {summary['mask_area']} px  "
                      f"({summary['num_candidates']} candidates)")
+    if len(summary["objects"]) > 1 or summary["action"] == "count":
+        lines.append(f"{summary['count']} object(s):")
+        lines += [f"  {k}. '{o['expression']}' #{o['index']}  box {o['box']}  centroid {o['centroid_px']}  "
+                  f"score {o['score'] if o['score'] is not None else float('nan'):.4f}"
+                  for k, o in enumerate(summary["objects"], start=1)]
     if summary["message"]:
         lines.append(summary["message"])
     lines.append("timings ms: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["timings_ms"].items()))

@@ -63,23 +63,27 @@ def object_groups(masks: np.ndarray, order: np.ndarray, min_share: float = SAME_
         areas = flat.sum(axis=1).astype(np.float64)
         inter = flat.astype(np.float32) @ flat.astype(np.float32).T
         share = inter / np.maximum(np.minimum(areas[:, None], areas[None, :]), 1.0)
-    group = np.full(count, -1)
+    inside = (share > min_share).tolist()  # Python lists: the loop below is per proposal and per leader
+    group = [-1] * count
     leaders: list[int] = []
-    for i in order:
-        match = next((g for g, leader in enumerate(leaders) if share[i, leader] > min_share), None)
+    for i in np.asarray(order).tolist():
+        row = inside[i]
+        match = next((g for g, leader in enumerate(leaders) if row[leader]), None)  # the first leader it lies in
         if match is None:
-            leaders.append(int(i))
+            leaders.append(i)
             match = len(leaders) - 1
         group[i] = match
-    return group
+    return np.array(group)
 
 
 def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_scores: list[np.ndarray],
            regions: RegionGeometry, masks: np.ndarray, logit_scale: float, *,
-           target_belief: np.ndarray | None = None, anchor_beliefs: list[np.ndarray] | None = None) -> Grounding:
+           target_belief: np.ndarray | None = None, anchor_beliefs: list[np.ndarray] | None = None,
+           exclude: np.ndarray | None = None) -> Grounding:
     """Rank every proposal for a spatial expression (see the module docstring). The beliefs w
     are ``target_belief`` / ``anchor_beliefs`` when given (beliefs.phrase_belief), else the
-    frame-relative reading of the cosine scores."""
+    frame-relative reading of the cosine scores. ``exclude`` (N,) bool: proposals that may not be
+    the answer (a list's earlier items); they still count as rivals and anchors."""
     weights = np.array(target_belief if target_belief is not None else relative_belief(target_scores, logit_scale),
                        dtype=np.float64)
     weights[regions.area == 0] = 0.0
@@ -91,7 +95,7 @@ def ground(structure: ExpressionStructure, target_scores: np.ndarray, anchor_sco
     spatial, anchors = _spatial(structure, context, anchor_beliefs)
     ranking = weights * spatial
     ranking[~leader] *= 0.999  # ties between masks of one object go to its leading mask
-    best = int(np.argmax(ranking))
+    best = int(np.argmax(ranking if exclude is None or exclude.all() else np.where(exclude, -1.0, ranking)))
     anchor_indices = [int(a[best]) for a in anchors if a[best] >= 0]
     candidates = [int(i) for i in np.flatnonzero(leader & (weights >= 0.5))]
     return Grounding(best, ranking, weights, spatial, anchor_indices, candidates)
@@ -110,10 +114,12 @@ class _Context:
 
 
 def _leaders(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each group's most likely mask (the first of equals)."""
+    order = np.lexsort((np.arange(groups.shape[0]), -weights, groups))  # by group, then w descending
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
     leader = np.zeros(groups.shape[0], dtype=bool)
-    for group in np.unique(groups):
-        members = np.flatnonzero(groups == group)
-        leader[members[np.argmax(weights[members])]] = True
+    leader[order[first]] = True
     return leader
 
 

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import lexicon as lx
+from .quantity import Quantity, decide, kindless_attributes, quantity_words
 
 _HYPHEN_COMPOUND = re.compile(r"\b(left|right|top|bottom|upper|front|back|rear|far|center|centre)[- ](most|hand)\b")
 _HYPHEN_SPAN = re.compile(r"\b(left|right|top|bottom|front|back)-to-(left|right|top|bottom|front|back)\b")
@@ -73,7 +74,8 @@ class ExpressionStructure:
     extreme: tuple[str, str] | None = None  # (area|height|width|distance, max|min)
     ordinal: tuple[int, str] | None = None  # (n, direction counted from)
     relation: Relation | None = None
-    count: int | None = None  # "of the two balls"
+    count: int | None = None  # "of the two balls": the group a singular is chosen from
+    quantity: Quantity | None = None  # a set: "the cups", "both balls", "the two leftmost cubes" (quantity.py)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -83,6 +85,8 @@ class ExpressionStructure:
     def describe(self, anchor_indices: list[int] | None = None) -> str:
         """Readable interpretation, e.g. "target 'ball' | left of anchor 'yellow cube' (#3)"."""
         parts = [f"target '{self.target.text}'"]
+        if self.quantity:
+            parts[0] = f"{self.quantity.describe()}: {parts[0]}"
         if self.ordinal:
             parts.append(f"{_ordinal_word(self.ordinal[0])} from the {self.ordinal[1]}")
         if self.location:
@@ -124,9 +128,19 @@ def analyse(doc) -> ExpressionStructure:
     tokens = list(doc)
     words = [t.text for t in tokens]
     relation, used = _find_relation(tokens, words)
-    structure = ExpressionStructure(doc.text, Phrase("", ""), relation=relation)
     target_tokens = [t for t in tokens if t.i not in used]
-    _read_target_words(structure, target_tokens, words)
+    found = quantity_words(target_tokens)
+    structure = ExpressionStructure(doc.text, Phrase("", ""), relation=relation)
+    _read_target_words(structure, [t for t in target_tokens if t.i not in found.tokens], words)
+    structure.quantity = decide(found, structure.target, target_tokens)
+    if structure.quantity is None and found.tokens:  # "two door fridge": the words go back as they were
+        structure = ExpressionStructure(doc.text, Phrase("", ""), relation=relation)
+        _read_target_words(structure, target_tokens, words)
+    elif structure.quantity is not None:
+        structure.count = None  # the number, if any, is the set's
+        attributes = kindless_attributes(found, structure.target, target_tokens)
+        if attributes is not None:  # "everything that is red": every object that is
+            structure.target = Phrase(" ".join(("the", *attributes, "object")), "", attributes, plural=True)
     _group_relation(structure)
     if structure.relation and not structure.relation.anchors:
         structure.extreme = structure.extreme or _VIEWER_EXTREME.get(structure.relation.kind)
