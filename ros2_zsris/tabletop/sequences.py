@@ -177,7 +177,7 @@ def _render(scene: Scene, target: int, affine: np.ndarray, size: tuple[int, int]
             rng, zoom0: float) -> SequenceFrame:
     height, width = size
     image = cv2.warpAffine(scene.image, affine, (width, height), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT)
+                           borderMode=cv2.BORDER_REPLICATE)
     masks = np.stack([_warp_mask(o.mask, affine, size) for o in scene.objects])
     depth = cv2.warpAffine(scene.depth, affine, (width, height), flags=cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_REPLICATE) * (zoom0 / affine[0, 0])  # closer as it zooms in
