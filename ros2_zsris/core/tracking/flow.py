@@ -86,11 +86,13 @@ class FlowTracker:
         self.velocity = np.eye(3)
         self.scene.reset(grey, support)
 
-    def step(self, grey: np.ndarray, support: Region, trust_jumps: bool = True) -> Motion:
+    def step(self, grey: np.ndarray, support: Region, trust_jumps: bool = True, span: int = 1) -> Motion:
         """The motion from the previous frame to ``grey``; features are topped up inside ``support``
         (the region's place in the previous frame) when too few are left. ``trust_jumps`` False (the
         object is mostly hidden): when the points disagree with every prediction, the view's motion
-        (or the last motion) is used instead of following whatever covers the object."""
+        (or the last motion) is used instead of following whatever covers the object. ``span``: camera
+        frames between the two (frames skipped when the follower fell behind): the last motion is
+        predicted that many times over."""
         if self.previous is None:
             raise RuntimeError("FlowTracker.step before reset")
         if len(self.points) < self.max_points // 2:
@@ -101,18 +103,34 @@ class FlowTracker:
         forward, good = _lucas_kanade(self.previous, grey, both) if len(both) else (both, np.zeros(0, bool))
         count = len(self.points)
         scene = self.scene.update(forward[count:], good[count:])
-        motion, kept = self._object_motion(forward[:count], good[:count], scene, trust_jumps, support.extent)
+        motion, kept = self._object_motion(forward[:count], good[:count], scene, trust_jumps, support.extent, span)
         self.previous, self.points = grey, kept
-        self.velocity = motion.affine if motion.affine is not None else np.eye(3)
+        self.velocity = fraction(motion.affine, 1.0 / span) if motion.affine is not None else np.eye(3)
         return motion
 
+    def step_view(self, grey: np.ndarray, avoid: Region) -> np.ndarray:
+        """The view's motion alone, from the previous frame to ``grey`` (3x3): where a still object
+        that is out of sight has gone (a lost track is searched for there). When the view gives no
+        estimate the last motion is repeated (a camera moves smoothly)."""
+        if self.previous is None:
+            raise RuntimeError("FlowTracker.step_view before reset")
+        self.scene.top_up(self.previous, avoid)
+        points = self.scene.points
+        forward, good = _lucas_kanade(self.previous, grey, points) if len(points) else (points, np.zeros(0, bool))
+        scene = self.scene.update(forward, good)
+        self.previous, self.points = grey, np.empty((0, 1, 2), np.float32)
+        if scene is not None:
+            self.velocity = scene
+        return self.velocity.copy()
+
     def _object_motion(self, forward: np.ndarray, good: np.ndarray, scene: np.ndarray | None, trust_jumps: bool,
-                       extent: float) -> tuple[Motion, np.ndarray]:
+                       extent: float, span: int = 1) -> tuple[Motion, np.ndarray]:
         points = self.points
         if len(points) < MIN_POINTS:
             return (Motion(scene, 0, len(points), coasting=True) if scene is not None
                     else Motion(None, 0, len(points))), forward[good]
-        predictions = [self.velocity] + ([scene] if scene is not None else [])
+        velocity = np.linalg.matrix_power(self.velocity, span)
+        predictions = [velocity] + ([scene] if scene is not None else [])
         agreeing = [good & (np.linalg.norm((forward - cv2.transform(points, h[:2])).reshape(-1, 2), axis=1)
                             < GATE_PX) for h in predictions]
         best = int(np.argmax([a.sum() for a in agreeing]))
@@ -122,10 +140,10 @@ class FlowTracker:
         if gated.sum() >= MIN_SHIFT_POINTS:  # a few points still move as predicted: the rest is an occluder
             return _translation(points[gated], forward[gated], prediction)
         if good.sum() >= MIN_POINTS and trust_jumps:
-            jump, kept = _similarity(points[good], forward[good], self.velocity, extent)
+            jump, kept = _similarity(points[good], forward[good], velocity, extent)
             if jump.inliers >= JUMP_AGREEMENT * good.sum() and jump.inliers >= JUMP_SHARE * len(points):
                 return jump, kept  # the object's points all moved at once, unlike any prediction
-        coast = scene if scene is not None else self.velocity  # hidden: move with the view
+        coast = scene if scene is not None else velocity  # hidden: move with the view
         return Motion(coast.copy(), 0, int(good.sum()), coasting=True), forward[gated]
 
 
@@ -228,6 +246,18 @@ def _translation(before: np.ndarray, after: np.ndarray, velocity: np.ndarray) ->
     affine = np.eye(3)
     affine[:2, :2], affine[:2, 2] = linear, shift
     return Motion(affine, int(inliers.sum()), len(before)), after[inliers]
+
+
+def fraction(affine: np.ndarray, share: float) -> np.ndarray:
+    """A share of a similarity motion (3x3): its scale, turn and shift taken ``share`` of the way
+    (frames between two measured ones; the motion of one frame out of several)."""
+    scale = float(np.sqrt(abs(np.linalg.det(affine[:2, :2]))))
+    angle = float(np.arctan2(affine[1, 0], affine[0, 0]))
+    scale, angle = scale ** share, angle * share
+    out = np.eye(3)
+    out[:2, :2] = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    out[:2, 2] = affine[:2, 2] * share
+    return out
 
 
 GREY_LEVEL = 110.0  # every frame's mean grey level before the flow
