@@ -33,6 +33,8 @@ MIN_SHIFT_POINTS = 3  # fewer points than MIN_POINTS but at least these, agreein
 JUMP_AGREEMENT = 0.6  # a motion unlike any prediction is believed when this share of the followed points agrees
 JUMP_SHARE = 0.3  # ... and they are at least this share of all points (not a few left on an occluder)
 SCENE_AGREEMENT = 0.5  # the view's motion counts when this share of its points agrees on it
+GRID = 4  # the view's motion must be agreed on all over the image: cells of a GRID x GRID grid
+SCENE_CELLS = 6  # ... a motion whose points cover this many cells is the view's even when they are few
 
 
 @dataclass
@@ -78,6 +80,8 @@ class FlowTracker:
         self.previous: np.ndarray | None = None
         self.velocity = np.eye(3)  # the last frame's motion: this frame's prediction
         self.scene = SceneMotion()
+        self.view = np.eye(3)  # the view's last measured motion per frame (repeated while it gives none)
+        self.view_step = np.eye(3)  # the view's motion over the last step
 
     def reset(self, grey: np.ndarray, support: Region) -> None:
         """New features on ``grey`` inside ``support``."""
@@ -85,6 +89,7 @@ class FlowTracker:
         self.points = _corners(grey, support, self.max_points)
         self.velocity = np.eye(3)
         self.scene.reset(grey, support)
+        self.view_step = np.eye(3)
 
     def step(self, grey: np.ndarray, support: Region, trust_jumps: bool = True, span: int = 1) -> Motion:
         """The motion from the previous frame to ``grey``; features are topped up inside ``support``
@@ -103,6 +108,7 @@ class FlowTracker:
         forward, good = _lucas_kanade(self.previous, grey, both) if len(both) else (both, np.zeros(0, bool))
         count = len(self.points)
         scene = self.scene.update(forward[count:], good[count:])
+        self._saw_view(scene, span)
         motion, kept = self._object_motion(forward[:count], good[:count], scene, trust_jumps, support.extent, span)
         self.previous, self.points = grey, kept
         self.velocity = fraction(motion.affine, 1.0 / span) if motion.affine is not None else np.eye(3)
@@ -117,11 +123,15 @@ class FlowTracker:
         self.scene.top_up(self.previous, avoid)
         points = self.scene.points
         forward, good = _lucas_kanade(self.previous, grey, points) if len(points) else (points, np.zeros(0, bool))
-        scene = self.scene.update(forward, good)
+        self._saw_view(self.scene.update(forward, good), 1)
         self.previous, self.points = grey, np.empty((0, 1, 2), np.float32)
+        self.velocity = self.view
+        return self.view_step.copy()
+
+    def _saw_view(self, scene: np.ndarray | None, span: int) -> None:
         if scene is not None:
-            self.velocity = scene
-        return self.velocity.copy()
+            self.view = fraction(scene, 1.0 / span)
+        self.view_step = scene if scene is not None else np.linalg.matrix_power(self.view, span)
 
     def _object_motion(self, forward: np.ndarray, good: np.ndarray, scene: np.ndarray | None, trust_jumps: bool,
                        extent: float, span: int = 1) -> tuple[Motion, np.ndarray]:
@@ -154,6 +164,7 @@ class SceneMotion:
     def __init__(self, max_points: int = 120):
         self.max_points = max_points
         self.points = np.empty((0, 1, 2), np.float32)
+        self.size = (1, 1)  # (H, W) of the frames
 
     def reset(self, grey: np.ndarray, avoid: Region) -> None:
         self.points = self._detect(grey, avoid)
@@ -165,19 +176,45 @@ class SceneMotion:
 
     def update(self, forward: np.ndarray, good: np.ndarray) -> np.ndarray | None:
         """3x3 similarity of the view from where its points were to ``forward`` (the flow's answer),
-        or None when the view gives no clear answer."""
+        or None when the view gives no clear answer. The view's motion is the one the whole view
+        agrees on, not the largest group of points: a textured arm moving across the view can carry
+        more points than the table, but the table's points lie all over the image. So the largest
+        motion and the largest among the other points are both estimated (RANSAC), and the one whose
+        points cover more of the image (cells of a grid) is the view's."""
         if good.sum() < MIN_POINTS:
             self.points = forward[good]
             return None
-        affine, flags = cv2.estimateAffinePartial2D(self.points[good], forward[good], method=cv2.RANSAC,
-                                                    ransacReprojThreshold=RANSAC_PX)
-        if affine is None or not _plausible(affine) or flags.sum() < SCENE_AGREEMENT * good.sum():
-            self.points = forward[good]
+        before, after = self.points[good], forward[good]
+        best, best_cells, remaining = None, 0, np.ones(len(before), bool)
+        for _ in range(2):
+            if remaining.sum() < MIN_POINTS:
+                break
+            affine, flags = cv2.estimateAffinePartial2D(before[remaining], after[remaining], method=cv2.RANSAC,
+                                                        ransacReprojThreshold=RANSAC_PX)
+            if affine is None:
+                break
+            inliers = np.zeros(len(before), bool)
+            inliers[np.flatnonzero(remaining)[flags.ravel().astype(bool)]] = True
+            remaining &= ~inliers
+            cells = self._cells(after[inliers])
+            if inliers.sum() >= MIN_POINTS and _plausible(affine) and cells > best_cells:
+                best, best_cells, kept = affine, cells, inliers
+        if best is None or kept.sum() < SCENE_AGREEMENT * len(before) and best_cells < SCENE_CELLS:
+            self.points = after
             return None
-        self.points = forward[good][flags.ravel().astype(bool)]
-        return np.vstack([affine, [0.0, 0.0, 1.0]])
+        self.points = after[kept]
+        return np.vstack([best, [0.0, 0.0, 1.0]])
+
+    def _cells(self, points: np.ndarray) -> int:
+        """Cells of a GRID x GRID grid over the image that hold at least one of the points."""
+        height, width = self.size
+        xy = points.reshape(-1, 2)
+        cols = np.clip((xy[:, 0] * GRID / max(width, 1)).astype(int), 0, GRID - 1)
+        rows = np.clip((xy[:, 1] * GRID / max(height, 1)).astype(int), 0, GRID - 1)
+        return len(set(zip(rows.tolist(), cols.tolist(), strict=True)))
 
     def _detect(self, grey: np.ndarray, avoid: Region) -> np.ndarray:
+        self.size = grey.shape
         mask = np.full(grey.shape, 255, np.uint8)
         height, width = avoid.mask.shape
         mask[avoid.y0:avoid.y0 + height, avoid.x0:avoid.x0 + width][avoid.mask] = 0
@@ -206,7 +243,17 @@ def _lucas_kanade(previous: np.ndarray, grey: np.ndarray, points: np.ndarray) ->
     backward, status_back, _ = cv2.calcOpticalFlowPyrLK(grey, previous, forward, None, winSize=WINDOW,
                                                         maxLevel=LEVELS, criteria=LK_CRITERIA)
     error = np.linalg.norm((backward - points).reshape(-1, 2), axis=1)
-    return forward, (status.ravel() == 1) & (status_back.ravel() == 1) & (error < FORWARD_BACKWARD_PX)
+    return forward, ((status.ravel() == 1) & (status_back.ravel() == 1) & (error < FORWARD_BACKWARD_PX)
+                     & _inside(points, grey.shape) & _inside(forward, grey.shape))
+
+
+def _inside(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Points whose flow window lies in the image: at the border the window is cut and a point
+    there sticks to the edge (an object leaving the view would stay at the border)."""
+    xy = points.reshape(-1, 2)
+    margin = WINDOW[0] // 2
+    return ((xy[:, 0] >= margin) & (xy[:, 0] < size[1] - margin) & (xy[:, 1] >= margin)
+            & (xy[:, 1] < size[0] - margin))
 
 
 def _similarity(before: np.ndarray, after: np.ndarray, velocity: np.ndarray,

@@ -29,7 +29,6 @@ and so corrections land on the frame they belong to.
 
 from __future__ import annotations
 
-import collections
 import itertools
 
 import numpy as np
@@ -37,7 +36,7 @@ import numpy as np
 from ..config import FollowConfig
 from .flow import FlowTracker, Motion, Region, fraction, place, to_grey
 from .identity import LOOKS_LIKE_SHARE, Grounding, looks_like, near, overlap, returning
-from .track import MIN_VISIBLE_PX, KeptFrame, Search, Track, TrackUpdate
+from .track import MIN_VISIBLE_PX, History, KeptFrame, Search, Track, TrackUpdate
 
 FLOW_SUPPORT_POINTS = 20  # agreeing points for full confidence in the flow
 WHOLE_VIEW = 0.8  # a re-grounded mask this share of the predicted shape is a whole view: it refines the shape
@@ -49,7 +48,7 @@ class Follower:
 
     def __init__(self, config: FollowConfig | None = None):
         self.config = config or FollowConfig()
-        self._frames: collections.deque[KeptFrame] = collections.deque(maxlen=self.config.history_frames)
+        self._frames = History(self.config.history_frames)
         self._track: Track | None = None
         self._search: Search | None = None
         self._notice = ""  # a re-acquisition the expression did not confirm: said on the next frame
@@ -78,6 +77,11 @@ class Follower:
     @property
     def tentative(self) -> bool:
         return self._track is not None and self._track.tentative
+
+    def hold(self, since: float | None) -> None:
+        """Keep every frame from ``since`` on (a follow command's frame, until its answer starts the
+        track; track.HOLD_LIMIT at most); None: back to the newest ``history_frames``."""
+        self._frames.held_from = since
 
     # ------------------------------------------------------------------ frames
     def observe(self, stamp: float, rgb: np.ndarray) -> TrackUpdate | None:
@@ -280,6 +284,12 @@ class Follower:
         motion = track.flow.step(grey, self._support(track), trust_jumps=track.seen >= 0.5)
         if motion.affine is not None:
             track.placement = motion.affine @ track.placement
+        track.seen_placement = track.flow.view_step @ track.seen_placement
+        if track.bad_frames and self._seen_at(track, rgb, track.seen_placement):
+            # while it was hidden the flow followed something else; it is back where it was last seen
+            track.placement = track.seen_placement.copy()
+            track.flow.reset(grey, self._support(track))
+            track.hidden, motion = None, None
         return self._measure(track, stamp, rgb, motion)
 
     def _look_on(self, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate | None:
@@ -292,7 +302,7 @@ class Follower:
             return self._end("lost", stamp, "the image size changed while the lost object was searched for")
         track.placement = track.flow.step_view(grey, self._support(track)) @ track.placement
         self._frames.append(KeptFrame(stamp, grey, track.placement.copy(), track.track_id))
-        if self._seen_again(track, rgb):
+        if self._seen_at(track, rgb, track.placement):
             return self._resume(search, stamp, rgb, grey)
         if stamp - search.since <= self.config.search_seconds:
             return None
@@ -301,11 +311,11 @@ class Follower:
                                         f"lost ({search.reason}): the track has ended")
 
     @staticmethod
-    def _seen_again(track: Track, rgb: np.ndarray) -> bool:
-        """The searched-for shape is mostly in view and mostly has the object's colours."""
-        shape = track.shape()
+    def _seen_at(track: Track, rgb: np.ndarray, placement: np.ndarray) -> bool:
+        """The object's shape placed there is mostly in view and mostly has the object's colours."""
+        shape = track.shape(placement)
         shape_px = int(shape.mask.sum())
-        expected = track.anchor.mask.sum() * abs(np.linalg.det(track.placement[:2, :2]))
+        expected = track.anchor.mask.sum() * abs(np.linalg.det(placement[:2, :2]))
         if shape_px < BACK_IN_VIEW * expected:
             return False
         visible_px = int(track.colours.visible(rgb, shape).mask.sum())
@@ -361,6 +371,7 @@ class Follower:
         track.hidden = Region(shape.x0, shape.y0, shape.mask & ~visible.mask)
         if found:
             track.colours.adapt(rgb, visible)
+            track.seen_placement = track.placement.copy()
         self._drop_covered_points(track, rgb, shape, visible)
         if track.bad_frames >= self.config.lost_after_frames:
             return self._lose(track, stamp, self._why_lost(in_view, seen, flow))
@@ -482,8 +493,10 @@ class Follower:
         return then if then is not None and then.track_id == track_id and then.placement is not None else None
 
     def _lose(self, track: Track, stamp: float, reason: str) -> TrackUpdate:
-        """The object was not seen for lost_after_frames: the track is lost, and searched for."""
+        """The object was not seen for lost_after_frames: the track is lost, and searched for where
+        it was last seen (moved with the view since: the flow may have followed what hid it)."""
         self._track = None
+        track.placement = track.seen_placement.copy()
         seconds = self.config.search_seconds
         if seconds <= 0:
             return TrackUpdate(track.track_id, stamp, "lost", reason=reason, expression=track.expression)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,7 @@ from .appearance import ColourModel
 from .flow import FlowTracker, Region, crop, grow, place
 
 MIN_VISIBLE_PX = 12
+HOLD_LIMIT = 450  # frames kept at most while a follow command waits for its answer (15 s at 30 fps)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Track:
     anchor: Region = field(repr=False, default=None)  # the object's full shape on the anchor frame
     support: Region = field(repr=False, default=None)  # the shape grown: where features are looked for
     placement: np.ndarray = field(default_factory=lambda: np.eye(3))  # anchor -> current frame
+    seen_placement: np.ndarray = field(default_factory=lambda: np.eye(3))  # where it was last seen, moved with the view
     colours: ColourModel = field(default_factory=ColourModel)
     surround: ColourModel = field(default_factory=ColourModel)  # the table right around the object
     flow: FlowTracker | None = None
@@ -71,7 +74,7 @@ class Track:
     def set_anchor(self, mask: np.ndarray) -> None:
         self.anchor = crop(mask)
         self.support = grow(self.anchor)
-        self.placement = np.eye(3)
+        self.placement, self.seen_placement = np.eye(3), np.eye(3)
 
     def ring(self) -> Region:
         """The support without the object: where the table around it is seen on the anchor frame."""
@@ -95,3 +98,22 @@ class Search:
     track: Track
     since: float  # stamp of the frame it was lost on
     reason: str
+
+
+class History(collections.deque):
+    """The kept frames: the newest ``size``, and while a follow command waits for its answer
+    (``held_from``: its frame's stamp) every frame from its frame on, up to HOLD_LIMIT, so the
+    track can answer them all however long the encoder takes."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+        self.held_from: float | None = None
+
+    def append(self, kept: KeptFrame) -> None:
+        super().append(kept)
+        while len(self) > self.size and not self._held(self[0]):
+            self.popleft()
+
+    def _held(self, kept: KeptFrame) -> bool:
+        return self.held_from is not None and kept.stamp >= self.held_from and len(self) <= HOLD_LIMIT
