@@ -3,22 +3,34 @@
 A thread of its own runs the core Follower (core/tracking) on every image the node receives,
 so a track is moved at camera rate while the encoder thread takes seconds per frame. The
 answer thread starts a track from a follow command's answer (on the frame it was answered on;
-the follower catches up over the frames it kept since) and stops it on "stop" / "stop
-following"; a new follow command replaces it. Whenever the encoder finishes a newer frame and a
-re-grounding is due (``follow.reground_period``, or at once when the track's confidence drops
-under ``follow.reground_below``), the track's expression is answered again on it and the track
-is corrected from that answer.
+the follower answers the frames kept since the command backwards from it and catches up to the
+present) and stops it on "stop" / "stop following"; a new follow command replaces it. Whenever
+the encoder finishes a newer frame and a re-grounding is due (``follow.reground_period``, at
+once when the track's confidence drops under ``follow.reground_below``, and on every encoded frame
+while a first answer awaits confirmation or a lost object is searched for), the track's expression
+is answered again on it and the track is corrected, confirmed or found again from that answer.
 
 Every followed frame is published on ``~/track`` (ZsrisResult, ``tracking`` true, the same
-``track_id``), with the mask and centroids also on ``~/mask``, ``~/centroid_px``, ``~/centroid``
-and ``~/markers``. The track ends with one last ``~/track`` message: status ``lost`` (with the
-reason) or ``stopped``. Frames arriving faster than the follower handles them are dropped
-oldest first, counted (``track_frames_dropped`` on /diagnostics), never silently.
+``track_id``), with the 3D centroid when depth is in use (the update waits, up to
+``DEPTH_WAIT_S``, until the depth frame of its stamp is known), and with the centroids also on
+``~/centroid_px`` and ``~/centroid``. The track ends with one last ``~/track`` message:
+``stopped``, or ``lost`` (with the reason) once a lost object was not found again within
+``follow.search_seconds``.
+
+Work shed under load, in this order, and counted on /diagnostics (never silently):
+
+1. ``~/mask`` and ``~/markers`` are published for the newest frame waiting only
+   (``plain_outputs_skipped``); ``~/track``, ``~/centroid_px`` and ``~/centroid`` carry every frame;
+2. frames that waited while the follower was busy are answered with their share of the motion the
+   flow measures to the newest of them, not a flow step each (``track_frames_interpolated``,
+   ``track_source`` "interpolated");
+3. beyond ``FRAME_QUEUE`` frames waiting, the oldest are dropped (``track_frames_dropped``).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import itertools
 import threading
 import time
@@ -28,10 +40,12 @@ import numpy as np
 
 from ..core import Result, Status
 from ..core.config import FollowConfig
-from ..core.tracking import Follower, TrackUpdate
+from ..core.tracking import Follower, Grounding, TrackUpdate
 from .frame_cache import EncodedFrame
 
-FRAME_QUEUE = 8  # frames waiting for the follower (a quarter second at 30 fps)
+FRAME_QUEUE = 30  # frames waiting for the follower (one second at 30 fps); beyond it the oldest are dropped
+MAX_SPAN = 6  # frames answered by one flow step at most when the follower fell behind
+DEPTH_WAIT_S = 1.0  # longest wait of an update for its frame's depth (then published without 3D), as the encoder's
 
 
 @dataclass
@@ -40,6 +54,8 @@ class _Start:
     frame: EncodedFrame
     mask: np.ndarray
     answer: object  # the ZsrisResult that started it: command, index, action, expression
+    since_s: float | None  # the command's frame: answered from there on
+    margin: float  # the first answer's lead over the next candidate
 
 
 @dataclass
@@ -61,6 +77,15 @@ class Following:
     answer: object
 
 
+@dataclass
+class _Outgoing:
+    update: TrackUpdate
+    header: object
+    answer: object  # the ZsrisResult that started the track
+    newest: bool  # the newest frame waiting: the plain image outputs go with it
+    since: float  # monotonic time it was made (the depth wait)
+
+
 class FollowWorker:
     """Owns the Follower; only its own thread touches it."""
 
@@ -71,12 +96,15 @@ class FollowWorker:
         self._frames: collections.deque = collections.deque()  # (header, rgb, stamp_s)
         self._requests: collections.deque = collections.deque()
         self._headers: collections.OrderedDict[float, object] = collections.OrderedDict()
+        self._outbox: collections.deque[_Outgoing] = collections.deque()  # updates waiting for their depth
         self._follower: Follower | None = None
         self._ids = itertools.count(1)
         self._current: Following | None = None
         self._answers: dict[int, object] = {}  # track id -> the answer that started it, until it ends
         self._last_regrounded_s = float("-inf")
         self._last_confidence = float("nan")
+        self._wants_frames = False  # the follower wants every newly encoded frame (tentative, searching)
+        self._held: list[float] = []  # frames of follow commands waiting for their answer: kept from there on
         self.stats: collections.Counter = collections.Counter()
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="zsris-follow", daemon=True)
@@ -88,8 +116,10 @@ class FollowWorker:
             self._follower = Follower(config)
             self._frames.clear()
             self._requests.clear()
+            self._outbox.clear()
             self._current = None
             self._answers.clear()
+        self._node.depth.keep(config.history_frames + FRAME_QUEUE)  # catch-up frames get their 3D too
 
     def offer(self, header, rgb: np.ndarray, stamp_s: float) -> None:
         """Every received image (from the subscription callback: never blocks)."""
@@ -102,15 +132,42 @@ class FollowWorker:
             self._frames.append((header, rgb, stamp_s))
             self._changed.notify()
 
-    def start(self, answer, result: Result, frame: EncodedFrame) -> int:
-        """Follow the object of an answer; returns the new track's id (its updates follow)."""
+    def start(self, answer, result: Result, frame: EncodedFrame, since_s: float | None = None) -> int:
+        """Follow the object of an answer; returns the new track's id (its updates follow).
+        ``since_s``: the stamp of the command's frame (the newest received when it arrived): the
+        frames from there on are answered too. An uncertain answer says so in ``answer.message``."""
+        follower = self._follower
+        margin = float(result.margin)
+        if follower is not None and margin < follower.config.confirm_margin:
+            answer.message = _join(answer.message, (
+                f"uncertain: the answer leads the next candidate by {margin:.3f} (follow.confirm_margin="
+                f"{follower.config.confirm_margin:g}); it is followed and confirmed on the next encoded frame"))
         with self._changed:
             track_id = next(self._ids)
             self._current = Following(track_id, result.expression, answer)
             self._answers[track_id] = answer
-            self._requests.append(_Start(track_id, frame, result.mask, answer))
+            self._wants_frames = True  # until the follow thread knows better
+            since = since_s if since_s is not None and np.isfinite(since_s) else None
+            self._requests.append(_Start(track_id, frame, result.mask, answer, since, margin))
             self._changed.notify()
         return track_id
+
+    @contextlib.contextmanager
+    def frames_kept_for(self, command: str, since_s: float, follow: bool = False):
+        """While a follow command (or ``follow``) waits for its frame and answer, every frame from its
+        command's frame (``since_s``) on is kept, so its track answers them all however long the
+        encoder takes (core/tracking/track.py HOLD_LIMIT at most)."""
+        engine = self._node.engine
+        held = np.isfinite(since_s) and (follow or (engine is not None and _is_follow(engine, command)))
+        if held:
+            with self._changed:
+                self._held.append(since_s)
+        try:
+            yield
+        finally:
+            if held:
+                with self._changed:
+                    self._held.remove(since_s)
 
     def new_timeline(self, reason: str) -> None:
         """Stamps jumped back (a looped bag, a sim time reset): frames of the old timeline must not
@@ -121,7 +178,7 @@ class FollowWorker:
             self._changed.notify()
 
     def stop(self, reason: str) -> Following | None:
-        """End the track (if any); returns what was being followed."""
+        """End the track (if any, also while its object is searched for); returns what was followed."""
         with self._changed:
             current, self._current = self._current, None
             if current is not None:
@@ -133,9 +190,15 @@ class FollowWorker:
     def current(self) -> Following | None:
         return self._current
 
+    def wants_every_frame_encoded(self) -> bool:
+        """Nothing followed (commands want fresh frames), a first answer to confirm or a lost object
+        to look for: the encoder encodes every newest frame, not one per reground_period."""
+        return self._current is None or self._wants_frames
+
     def health(self) -> dict[str, str]:
-        current = self._current
-        return {"following": f"track {current.track_id}: {current.expression}" if current else "none",
+        current, follower = self._current, self._follower
+        state = " (searching)" if follower is not None and follower.searching else ""
+        return {"following": f"track {current.track_id}: {current.expression}{state}" if current else "none",
                 "track_confidence": f"{self._last_confidence:.2f}",
                 **{name: str(count) for name, count in sorted(self.stats.items())}}
 
@@ -149,23 +212,29 @@ class FollowWorker:
     def _loop(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._frames or self._requests or not self._running, timeout=0.5)
+                self._changed.wait_for(lambda: self._frames or self._requests or not self._running,
+                                       timeout=0.01 if self._outbox else 0.5)
                 if not self._running:
                     return
-                requests, frame = list(self._requests), self._frames.popleft() if self._frames else None
+                requests, frames = list(self._requests), list(self._frames)
                 self._requests.clear()
+                self._frames.clear()
                 follower = self._follower
+                held = min(self._held, default=None)
             if follower is None:
                 continue
+            follower.hold(held)
             try:
                 for request in requests:
                     self._handle(follower, request)
-                if frame is not None:
-                    self._observe(follower, *frame)
+                for first in range(0, len(frames), MAX_SPAN):
+                    self._observe(follower, frames[first:first + MAX_SPAN], newest=first + MAX_SPAN >= len(frames))
                 self._reground(follower)
+                self._wants_frames = follower.searching or follower.tentative
             except Exception as error:  # noqa: BLE001 - a tracking failure must not stop the node
                 self._node.problems.report(f"follow mode: {type(error).__name__}: {error}")
                 self._end_after_error(follower, error)
+            self._flush()
 
     def _handle(self, follower: Follower, request) -> None:
         if isinstance(request, _NewTimeline):
@@ -173,34 +242,40 @@ class FollowWorker:
             self._headers.clear()
             self._last_regrounded_s = float("-inf")
             if ended is not None:
-                self._publish(ended, None)
+                self._send(ended, None)
             return
         if isinstance(request, _Stop):
             ended = follower.stop(time.monotonic(), request.reason)
             if ended is not None:
-                self._publish(ended, None)
+                self._send(ended, None)
             return
-        if follower.active:  # a new follow command replaces the running track
+        if follower.active or follower.searching:  # a new follow command replaces the running track
             replaced = follower.stop(request.frame.stamp_s, f"replaced by track {request.track_id}")
-            self._publish(replaced, None)
+            self._send(replaced, None)
         self._remember_header(request.frame.stamp_s, request.frame.header)
         updates = follower.start(request.frame.stamp_s, request.frame.image, request.mask,
-                                 self._expression(request.answer), request.track_id)
+                                 self._expression(request.answer), request.track_id, since=request.since_s,
+                                 margin=request.margin)
         self._last_regrounded_s = request.frame.stamp_s
         self.stats["tracks_started"] += 1
+        self.stats["track_frames_caught_up"] += len(updates) - 1
         for update in updates:
-            self._publish(update, self._headers.get(update.stamp))
+            self._send(update, self._headers.get(update.stamp))
 
-    def _observe(self, follower: Follower, header, rgb: np.ndarray, stamp_s: float) -> None:
-        self._remember_header(stamp_s, header)
-        update = follower.observe(stamp_s, rgb)
-        if update is not None:
-            self._publish(update, header)
+    def _observe(self, follower: Follower, frames: list, newest: bool) -> None:
+        """Frames in arrival order; more than one: the follower fell behind (module docstring)."""
+        for header, _, stamp_s in frames:
+            self._remember_header(stamp_s, header)
+        updates = follower.observe_many([(stamp_s, rgb) for _, rgb, stamp_s in frames])
+        self.stats["track_frames_interpolated"] += sum(update.source == "interpolated" for update in updates)
+        for update in updates:
+            self._send(update, self._headers.get(update.stamp), newest=newest and update is updates[-1])
 
     def _reground(self, follower: Follower) -> None:
-        """Answer the track's expression again on a newly encoded frame and correct the track."""
+        """Answer the track's expression again on a newly encoded frame and correct the track (or,
+        while its object is searched for, look for it there)."""
         node, current = self._node, self._current
-        if current is None or not follower.active or not follower.reground_due(time.monotonic()):
+        if current is None or not follower.reground_due(time.monotonic()):
             return
         newest = node.frames.newest()
         engine = node.engine
@@ -209,33 +284,61 @@ class FollowWorker:
         self._last_regrounded_s = newest.stamp_s
         with node.engine_lock:
             result = engine.query(newest.features, current.expression)
-        mask = result.mask if result.status is Status.OK else None
-        outcome = follower.correct(newest.stamp_s, newest.image, mask, time.monotonic())
+        ok = result.status is Status.OK
+        grounding = Grounding(result.mask if ok else None, float(result.margin), newest.features.masks,
+                              np.asarray(result.scores, dtype=np.float64) if result.scores else None)
+        if follower.searching:
+            found = follower.reacquire(newest.stamp_s, newest.image, grounding, time.monotonic())
+            self.stats["search_regroundings"] += 1
+            for update in found:
+                self._send(update, self._headers.get(update.stamp) or newest.header)
+            return
+        outcome = follower.correct(newest.stamp_s, newest.image, grounding, time.monotonic())
         self.stats[f"reground_{outcome}"] += 1
 
-    def _publish(self, update: TrackUpdate, header) -> None:
+    def _send(self, update: TrackUpdate, header, newest: bool = True) -> None:
+        """Counted and queued for publishing (once its frame's depth is known)."""
         with self._changed:
             answer = self._answers.get(update.track_id)
-            if update.status != "ok":
+            if not update.found and not update.searching:
                 self._answers.pop(update.track_id, None)
                 if self._current is not None and self._current.track_id == update.track_id:
                     self._current = None
         if answer is None:
             return
-        if update.status == "ok":
+        if update.found:
             self.stats["track_frames"] += 1
             self._last_confidence = update.confidence
+            if update.status == "reacquired":
+                self.stats["tracks_reacquired"] += 1
+                self._node.get_logger().info(f"track {update.track_id} reacquired: {update.reason}")
+        elif update.status == "searching":
+            self.stats["search_frames"] += 1
         else:
-            self.stats[f"tracks_{update.status}"] += 1
+            self.stats[f"tracks_{update.status}" + ("_then_searched" if update.searching else "")] += 1
             self._node.get_logger().info(f"track {update.track_id} {update.status}: {update.reason}")
         header = header if header is not None else self._headers.get(update.stamp) or answer.header
-        self._outputs.track(update, header, update.stamp, answer)
+        self._outbox.append(_Outgoing(update, header, answer, newest, time.monotonic()))
+
+    def _flush(self) -> None:
+        """Publish the updates whose frame's depth is known (all of them without depth), in order."""
+        depth = self._node.depth
+        while self._outbox:
+            out = self._outbox[0]
+            waiting = time.monotonic() - out.since < DEPTH_WAIT_S
+            if out.update.found and waiting and not depth.settled(out.update.stamp):
+                return
+            self._outbox.popleft()
+            full = out.newest and not any(waiting.update.found for waiting in self._outbox)
+            if not full and out.update.found:
+                self.stats["plain_outputs_skipped"] += 1
+            self._outputs.track(out.update, out.header, out.update.stamp, out.answer, full=full)
 
     def _end_after_error(self, follower: Follower, error: Exception) -> None:
         ended = follower.stop(time.monotonic(), f"follow mode failed: {type(error).__name__}: {error}")
         if ended is not None:
             ended.status = "lost"
-            self._publish(ended, None)
+            self._send(ended, None)
 
     def _remember_header(self, stamp_s: float, header) -> None:
         self._headers[stamp_s] = header
@@ -246,3 +349,15 @@ class FollowWorker:
     @staticmethod
     def _expression(answer) -> str:
         return answer.expression
+
+
+def _is_follow(engine, command: str) -> bool:
+    """The command starts a track (the parse is cached: the answer does not parse it again)."""
+    try:
+        return engine.command_parser.parse(command).action == "follow"
+    except Exception:  # noqa: BLE001 - a command the parser cannot read is answered with its error
+        return False
+
+
+def _join(message: str, more: str) -> str:
+    return f"{message}; {more}" if message else more

@@ -85,15 +85,13 @@ class Follower:
 
     # ------------------------------------------------------------------ frames
     def observe(self, stamp: float, rgb: np.ndarray) -> TrackUpdate | None:
-        """Every camera frame, in order; the track's update for it, or None without a track (also
-        while its object is searched for, until the search ends)."""
+        """Every camera frame, in order; the track's update for it ('searching' while a lost object
+        is looked for), or None without a track."""
         grey = to_grey(rgb)
         if self._search is not None:
             update = self._look_on(stamp, rgb, grey)
-            if update is None and self._notice and self._search is not None:
-                update = TrackUpdate(self._search.track.track_id, stamp, "lost", reason=self._notice,
-                                     expression=self._search.track.expression, searching=True)
-            self._notice = ""
+            if update.status == "searching":
+                update.reason, self._notice = _join(self._notice, update.reason), ""
             return update
         track = self._track
         if track is not None and grey.shape != track.size:
@@ -292,7 +290,7 @@ class Follower:
             track.hidden, motion = None, None
         return self._measure(track, stamp, rgb, motion)
 
-    def _look_on(self, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate | None:
+    def _look_on(self, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate:
         """A frame while the lost object is searched for: its shape moves with the view, and once it
         is back in view with the object's colours there, the track resumes on this frame."""
         search = self._search
@@ -304,9 +302,11 @@ class Follower:
         self._frames.append(KeptFrame(stamp, grey, track.placement.copy(), track.track_id))
         if self._seen_at(track, rgb, track.placement):
             return self._resume(search, stamp, rgb, grey)
-        if stamp - search.since <= self.config.search_seconds:
-            return None
-        seconds = self.config.search_seconds
+        seconds, away = self.config.search_seconds, stamp - search.since
+        if away <= seconds:
+            return TrackUpdate(track.track_id, stamp, "searching", expression=track.expression, searching=True,
+                               reason=f"searching: lost {away:.1f} s ago, {seconds - away:.1f} s left "
+                                      "(follow.search_seconds)")
         return self._end("lost", stamp, f"not found again within follow.search_seconds={seconds:g} s after it was "
                                         f"lost ({search.reason}): the track has ended")
 

@@ -21,7 +21,7 @@ class TrackUpdate:
 
     track_id: int
     stamp: float
-    status: str  # "ok" (object found), "reacquired" (found again after lost), "lost" (track ended), "stopped"
+    status: str  # "ok" (object found), "lost", "searching" (a lost object looked for), "reacquired", "stopped"
     mask: np.ndarray | None = field(repr=False, default=None)  # (H, W) bool: its visible pixels
     box: tuple[int, int, int, int] | None = None
     centroid_px: tuple[float, float] | None = None
@@ -29,7 +29,7 @@ class TrackUpdate:
     source: str = "flow"  # "start", "flow", "confirmed", "kept", "reacquired", "corrected"
     reason: str = ""
     expression: str = ""
-    searching: bool = False  # a "lost" after which the object is searched for (search_seconds)
+    searching: bool = False  # the object is searched for after this update ("lost" or "searching")
 
     @property
     def found(self) -> bool:

@@ -1,0 +1,134 @@
+"""A camera stream with a follow command in the middle, as a robot's client sees it (over DDS, in
+its own process): for bench/bench_follow_node.py, bench/bench_reacquire_node.py and the tests.
+
+Frames go out at a fixed rate whatever the node does; the command is published between two
+frames; every ~/track message is recorded with its arrival time. Coverage is counted from the
+command's frame: of the frames published after the command, those that got a ~/track result
+(status ok or reacquired) of the command's track. ``busy_loops`` starts CPU-bound processes beside
+the node (the load of a robot's other software).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
+
+from .conversions import fill_image
+
+FOUND = ("ok", "reacquired")
+
+
+@contextlib.contextmanager
+def busy_loops(count: int):
+    """``count`` processes spinning on a CPU each (``while True: pass``), ended on exit."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield loops
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+def stamp_ns(header) -> int:
+    return header.stamp.sec * 1_000_000_000 + header.stamp.nanosec
+
+
+@dataclass
+class StreamRun:
+    """One sequence streamed with a follow command after ``before`` frames."""
+
+    sent: list[tuple[int, float]] = field(default_factory=list)  # (stamp ns, perf_counter at publish) per frame
+    before: int = 0  # frames published before the command
+    command_key: int = -1
+    answer: object = None  # the ZsrisResult answering the command
+    tracks: list[tuple[object, float]] = field(default_factory=list)  # (~/track message, arrival) of its track
+
+    @property
+    def track_id(self) -> int:
+        return int(self.answer.track_id) if self.answer is not None and self.answer.tracking else 0
+
+    def results(self) -> dict[int, tuple[object, float]]:
+        """stamp -> (first found ~/track message for that frame, its arrival)."""
+        out: dict[int, tuple[object, float]] = {}
+        for msg, arrival in self.tracks:
+            if msg.status in FOUND:
+                out.setdefault(stamp_ns(msg.header), (msg, arrival))
+        return out
+
+    def after_command(self) -> list[tuple[int, float]]:
+        return self.sent[self.before:]
+
+    def covered(self) -> int:
+        results = self.results()
+        return sum(1 for stamp, _ in self.after_command() if stamp in results)
+
+    def spacing_ms(self) -> np.ndarray:
+        """Intervals between consecutive ~/track results (ok/reacquired) as they arrived."""
+        arrivals = sorted(arrival for msg, arrival in self.tracks if msg.status in FOUND)
+        return np.diff(arrivals) * 1000.0 if len(arrivals) > 1 else np.zeros(0)
+
+    def latency_ms(self) -> np.ndarray:
+        """Publish of a frame to the arrival of its result, for frames after the first answer."""
+        results = self.results()
+        return np.array([(results[stamp][1] - sent) * 1000.0 for stamp, sent in self.after_command()
+                         if stamp in results])
+
+
+def depth_messages(depth: np.ndarray, camera_k: np.ndarray, header: Header) -> tuple[Image, CameraInfo]:
+    """32FC1 depth (metres) and the CameraInfo of a colour frame, with its header."""
+    msg = Image(header=header, height=depth.shape[0], width=depth.shape[1], encoding="32FC1", is_bigendian=0,
+                step=depth.shape[1] * 4)
+    msg.data = np.ascontiguousarray(depth, dtype="<f4").tobytes()
+    info = CameraInfo(header=header, height=depth.shape[0], width=depth.shape[1])
+    info.k = [float(v) for v in np.asarray(camera_k, dtype=np.float64).ravel()]
+    return msg, info
+
+
+def stream_follow(client, frames: list[np.ndarray], command: str, before: int, fps: float,
+                  depths: list[np.ndarray] | None = None, camera_k: np.ndarray | None = None,
+                  settle_s: float = 10.0) -> StreamRun:
+    """Publish ``frames`` at ``fps`` (best effort or as the client's image QoS says), ``command``
+    after ``before`` of them, then wait (up to ``settle_s``) for the last frame's result and return
+    what arrived. With ``depths``, each frame's depth and camera_info go out just before it."""
+    run = StreamRun(before=before)
+    begin = len(client.tracks)
+    images = [_image(frame) for frame in frames]
+    start = time.perf_counter()
+    for index, image in enumerate(images):
+        time.sleep(max(0.0, start + index / fps - time.perf_counter()))
+        if index == before:
+            run.command_key = client.command(command)
+        header = Header(frame_id="camera_color_optical_frame")
+        now = client.node.get_clock().now().nanoseconds
+        header.stamp.sec, header.stamp.nanosec = divmod(now, 1_000_000_000)
+        if depths is not None:
+            depth, info = depth_messages(depths[index], camera_k, header)
+            client.depth_pub.publish(depth)
+            client.info_pub.publish(info)
+        image.header = header
+        client.image_pub.publish(image)
+        run.sent.append((now, time.perf_counter()))
+    client.wait_answered([run.command_key], settle_s)
+    got = client.answers.results.get(run.command_key)
+    run.answer = got[0][1] if got else None
+    if run.track_id:
+        last = run.sent[-1][0]
+        client.wait(lambda: any(stamp_ns(m.header) == last for m in client.tracks[begin:]
+                                if m.track_id == run.track_id), settle_s)
+    with client._changed:
+        run.tracks = [(m, client.track_received[id(m)]) for m in client.tracks[begin:] if m.track_id == run.track_id]
+    return run
+
+
+def _image(pixels: np.ndarray) -> Image:
+    msg = Image()
+    fill_image(msg, pixels, "rgb8", Header())
+    return msg
