@@ -228,6 +228,9 @@ def test_a_lost_object_is_searched_for_and_found_again_on_its_return(returns):
     for index in range(1, len(sequence.frames)):
         update = follower.observe(index / 30, sequence.frames[index].image)
         statuses[index] = update.status
+        if index == gone:  # a re-grounding confirms the track (and re-anchors its shape) as it leaves
+            then = gone - 3
+            assert follower.correct(then / 30, sequence.frames[then].image, sequence.truth(then), 1.0) == "confirmed"
         if update.status == "reacquired":
             assert update.track_id == 1 and "found again" in update.reason
             assert frame_iou(update.mask, sequence.truth(index)) > 0.6

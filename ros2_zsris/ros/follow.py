@@ -37,14 +37,19 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from rclpy.duration import Duration
+from std_msgs.msg import Header
 
 from ..core import Result, Status
 from ..core.config import FollowConfig
 from ..core.tracking import Follower, Grounding, TrackUpdate
+from ..core.tracking.track import HOLD_LIMIT
 from .frame_cache import EncodedFrame
 
 FRAME_QUEUE = 30  # frames waiting for the follower (one second at 30 fps); beyond it the oldest are dropped
 MAX_SPAN = 6  # frames answered by one flow step at most when the follower fell behind
+BURST = 10  # ~/track messages published at once before waiting for the readers' acknowledgements
+BURST_ACK_WAIT_S = 2.0  # longest wait for them: a reader that does not acknowledge is waited for no longer
 DEPTH_WAIT_S = 1.0  # longest wait of an update for its frame's depth (then published without 3D), as the encoder's
 
 
@@ -96,7 +101,8 @@ class FollowWorker:
         self._frames: collections.deque = collections.deque()  # (header, rgb, stamp_s)
         self._requests: collections.deque = collections.deque()
         self._headers: collections.OrderedDict[float, object] = collections.OrderedDict()
-        self._outbox: collections.deque[_Outgoing] = collections.deque()  # updates waiting for their depth
+        self._outbox: collections.deque[_Outgoing] = collections.deque()  # updates waiting to be published
+        self._out_changed = threading.Condition()  # guards the outbox
         self._follower: Follower | None = None
         self._ids = itertools.count(1)
         self._current: Following | None = None
@@ -108,7 +114,9 @@ class FollowWorker:
         self.stats: collections.Counter = collections.Counter()
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="zsris-follow", daemon=True)
+        self._publisher = threading.Thread(target=self._publish_loop, name="zsris-follow-publish", daemon=True)
         self._thread.start()
+        self._publisher.start()
 
     # ------------------------------------------------------------------ other threads
     def configure(self, config: FollowConfig) -> None:
@@ -116,7 +124,6 @@ class FollowWorker:
             self._follower = Follower(config)
             self._frames.clear()
             self._requests.clear()
-            self._outbox.clear()
             self._current = None
             self._answers.clear()
         self._node.depth.keep(config.history_frames + FRAME_QUEUE)  # catch-up frames get their 3D too
@@ -127,8 +134,8 @@ class FollowWorker:
             if self._follower is None:
                 return
             if len(self._frames) >= FRAME_QUEUE:
-                self._frames.popleft()
-                self.stats["track_frames_dropped" if self._current else "idle_frames_dropped"] += 1
+                self._frames.popleft()  # a frame a track or a waiting follow command wanted: counted as such
+                self.stats["track_frames_dropped" if self._current or self._held else "idle_frames_dropped"] += 1
             self._frames.append((header, rgb, stamp_s))
             self._changed.notify()
 
@@ -206,14 +213,16 @@ class FollowWorker:
         with self._changed:
             self._running = False
             self._changed.notify_all()
+        with self._out_changed:
+            self._out_changed.notify_all()
         self._thread.join(timeout=timeout_s)
+        self._publisher.join(timeout=timeout_s)
 
     # ------------------------------------------------------------------ the follow thread
     def _loop(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._frames or self._requests or not self._running,
-                                       timeout=0.01 if self._outbox else 0.5)
+                self._changed.wait_for(lambda: self._frames or self._requests or not self._running, timeout=0.5)
                 if not self._running:
                     return
                 requests, frames = list(self._requests), list(self._frames)
@@ -234,7 +243,6 @@ class FollowWorker:
             except Exception as error:  # noqa: BLE001 - a tracking failure must not stop the node
                 self._node.problems.report(f"follow mode: {type(error).__name__}: {error}")
                 self._end_after_error(follower, error)
-            self._flush()
 
     def _handle(self, follower: Follower, request) -> None:
         if isinstance(request, _NewTimeline):
@@ -259,6 +267,11 @@ class FollowWorker:
         self._last_regrounded_s = request.frame.stamp_s
         self.stats["tracks_started"] += 1
         self.stats["track_frames_caught_up"] += len(updates) - 1
+        behind = sum(update.stamp < request.frame.stamp_s for update in updates)
+        self._node.get_logger().info(
+            f"track {request.track_id} started on the frame stamped {request.frame.stamp_s:.3f}: answered "
+            f"{behind} frame(s) before it (from the command's, {request.since_s or float('nan'):.3f}) and "
+            f"{len(updates) - behind - 1} after it")
         for update in updates:
             self._send(update, self._headers.get(update.stamp))
 
@@ -317,22 +330,47 @@ class FollowWorker:
         else:
             self.stats[f"tracks_{update.status}" + ("_then_searched" if update.searching else "")] += 1
             self._node.get_logger().info(f"track {update.track_id} {update.status}: {update.reason}")
-        header = header if header is not None else self._headers.get(update.stamp) or answer.header
-        self._outbox.append(_Outgoing(update, header, answer, newest, time.monotonic()))
+        header = header if header is not None else self._headers.get(update.stamp) or _header(update.stamp, answer)
+        with self._out_changed:
+            self._outbox.append(_Outgoing(update, header, answer, newest, time.monotonic()))
+            self._out_changed.notify()
+
+    # ------------------------------------------------------------------ the publishing thread
+    def _publish_loop(self) -> None:
+        """Publishes the updates in order, apart from the follow thread: an update waiting for its
+        frame's depth, or a catch-up waiting for a slow reader's acknowledgements, never holds up
+        the tracking of the frames arriving meanwhile."""
+        while self._running:
+            with self._out_changed:
+                self._out_changed.wait_for(lambda: self._outbox or not self._running, timeout=0.5)
+            try:
+                self._flush()
+            except Exception as error:  # noqa: BLE001 - publishing must not stop (the context may be shutting down)
+                self._node.problems.report(f"follow mode, publishing: {type(error).__name__}: {error}")
 
     def _flush(self) -> None:
         """Publish the updates whose frame's depth is known (all of them without depth), in order."""
         depth = self._node.depth
-        while self._outbox:
-            out = self._outbox[0]
-            waiting = time.monotonic() - out.since < DEPTH_WAIT_S
-            if out.update.found and waiting and not depth.settled(out.update.stamp):
-                return
-            self._outbox.popleft()
-            full = out.newest and not any(waiting.update.found for waiting in self._outbox)
+        published = 0
+        while self._running:
+            with self._out_changed:
+                if not self._outbox:
+                    return
+                out = self._outbox[0]
+                waiting = time.monotonic() - out.since < DEPTH_WAIT_S
+                if out.update.found and waiting and not depth.settled(out.update.stamp):
+                    self._out_changed.wait(0.01)  # its depth frame is on its way
+                    continue
+                self._outbox.popleft()
+                full = out.newest and not any(later.update.found for later in self._outbox)
+                more = bool(self._outbox)
             if not full and out.update.found:
                 self.stats["plain_outputs_skipped"] += 1
             self._outputs.track(out.update, out.header, out.update.stamp, out.answer, full=full)
+            published += 1
+            burst = published % BURST == 0 and more  # a catch-up: let reliable readers take it in
+            if burst and not self._outputs.track_pub.wait_for_all_acked(Duration(seconds=BURST_ACK_WAIT_S)):
+                self.stats["track_burst_ack_timeouts"] += 1
 
     def _end_after_error(self, follower: Follower, error: Exception) -> None:
         ended = follower.stop(time.monotonic(), f"follow mode failed: {type(error).__name__}: {error}")
@@ -342,13 +380,20 @@ class FollowWorker:
 
     def _remember_header(self, stamp_s: float, header) -> None:
         self._headers[stamp_s] = header
-        limit = (self._follower.config.history_frames if self._follower else FRAME_QUEUE) + FRAME_QUEUE
+        limit = max(self._follower.config.history_frames if self._follower else 0, HOLD_LIMIT) + FRAME_QUEUE
         while len(self._headers) > limit:
             self._headers.popitem(last=False)
 
     @staticmethod
     def _expression(answer) -> str:
         return answer.expression
+
+
+def _header(stamp_s: float, answer) -> Header:
+    """A header for a frame whose own is no longer kept: its stamp, the answer's frame id."""
+    header = Header(frame_id=answer.header.frame_id)
+    header.stamp.sec, header.stamp.nanosec = divmod(int(round(stamp_s * 1e9)), 1_000_000_000)
+    return header
 
 
 def _is_follow(engine, command: str) -> bool:

@@ -49,6 +49,7 @@ class StreamRun:
     before: int = 0  # frames published before the command
     command_key: int = -1
     answer: object = None  # the ZsrisResult answering the command
+    answer_received: float = float("nan")  # perf_counter when it arrived
     tracks: list[tuple[object, float]] = field(default_factory=list)  # (~/track message, arrival) of its track
 
     @property
@@ -94,7 +95,7 @@ def depth_messages(depth: np.ndarray, camera_k: np.ndarray, header: Header) -> t
 
 def stream_follow(client, frames: list[np.ndarray], command: str, before: int, fps: float,
                   depths: list[np.ndarray] | None = None, camera_k: np.ndarray | None = None,
-                  settle_s: float = 10.0) -> StreamRun:
+                  settle_s: float = 120.0) -> StreamRun:
     """Publish ``frames`` at ``fps`` (best effort or as the client's image QoS says), ``command``
     after ``before`` of them, then wait (up to ``settle_s``) for the last frame's result and return
     what arrived. With ``depths``, each frame's depth and camera_info go out just before it."""
@@ -118,7 +119,7 @@ def stream_follow(client, frames: list[np.ndarray], command: str, before: int, f
         run.sent.append((now, time.perf_counter()))
     client.wait_answered([run.command_key], settle_s)
     got = client.answers.results.get(run.command_key)
-    run.answer = got[0][1] if got else None
+    run.answer_received, run.answer = got[0] if got else (float("nan"), None)
     if run.track_id:
         last = run.sent[-1][0]
         client.wait(lambda: any(stamp_ns(m.header) == last for m in client.tracks[begin:]

@@ -157,12 +157,13 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._image_ready.notify()
         self.follow.offer(msg.header, rgb, stamp_s)
 
-    def _on_command(self, msg: String) -> None:
+    def _on_command(self, msg: String, info) -> None:
         arrival_s = self.get_clock().now().nanoseconds * 1e-9
         with self._image_ready:  # consistent with an image handed over at the same moment
             request = self.frames.request(arrival_s - self.settings.max_frame_age)
         pending = PendingCommand(self._command_count, msg.data, arrival_s, request,
-                                 time.monotonic() + self.settings.command_timeout)
+                                 time.monotonic() + self.settings.command_timeout,
+                                 published_s=info["source_timestamp"] * 1e-9)
         self._command_count += 1
         with self._accept_lock:
             accepting, waiting = self._accepting, self._commands.qsize()
@@ -264,7 +265,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                     self._commands_in_flight -= 1
 
     def _answer(self, pending: PendingCommand) -> None:
-        with self.follow.frames_kept_for(pending.text, pending.frame_request.wanted_s):
+        with self.follow.frames_kept_for(pending.text, pending.since_s(self.settings.max_frame_age)):
             self._answer_command(pending)
 
     def _answer_command(self, pending: PendingCommand) -> None:
@@ -328,7 +329,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         track = result.action == "follow" and result.status is Status.OK and frame is not None \
             and result.mask is not None and self._accepting
         msg = self.outputs.message(pending, result, frame)
-        track_id = self.follow.start(msg, result, frame, pending.frame_request.wanted_s) if track else 0
+        track_id = self.follow.start(msg, result, frame, pending.since_s(self.settings.max_frame_age)) if track else 0
         if result.action == "follow" and not track:
             msg.message = (msg.message + "; " if msg.message else "") + "not following: nothing was found to follow"
         self.outputs.publish(msg, result, frame, track_id)

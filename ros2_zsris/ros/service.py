@@ -51,7 +51,7 @@ class SegmentService:
         pending = PendingCommand(next(self._count), request.command, now_s,
                                  self.node.frames.request(now_s - settings.max_frame_age),
                                  time.monotonic() + settings.command_timeout)
-        with node.follow.frames_kept_for(request.command, pending.frame_request.wanted_s, request.follow):
+        with node.follow.frames_kept_for(request.command, pending.since_s(settings.max_frame_age), request.follow):
             try:
                 result, frame = self._answer(request, pending)
             except ZsrisError as error:
@@ -64,7 +64,7 @@ class SegmentService:
             if follows and result.status is Status.OK and frame is not None and result.mask is not None:
                 response.result.tracking = True
                 response.result.track_id = node.follow.start(response.result, result, frame,
-                                                             pending.frame_request.wanted_s)
+                                                             pending.since_s(settings.max_frame_age))
         node.stats[f"service_{result.status.value}"] += 1
         return response
 

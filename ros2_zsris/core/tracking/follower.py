@@ -41,6 +41,8 @@ from .track import MIN_VISIBLE_PX, History, KeptFrame, Search, Track, TrackUpdat
 FLOW_SUPPORT_POINTS = 20  # agreeing points for full confidence in the flow
 WHOLE_VIEW = 0.8  # a re-grounded mask this share of the predicted shape is a whole view: it refines the shape
 BACK_IN_VIEW = 0.5  # a searched-for object's shape this much in view is looked for on the camera frame
+CATCH_UP_STEPS = 30  # flow steps of a catch-up at most (more kept frames: one step per few frames) ...
+MAX_STRIDE = 4  # ... but never more than this many frames per step
 
 
 class Follower:
@@ -401,36 +403,53 @@ class Follower:
         track.flow.reset(grey, self._support(track))
         track.bad_frames, track.hidden, track.seen = 0, None, 1.0
         updates = [self._measure(track, stamp, rgb, None, source, status)] if publish else []
-        for kept in [kept for kept in self._frames if kept.stamp > stamp and kept.grey.shape == grey.shape]:
-            motion = track.flow.step(kept.grey, self._support(track))
-            if motion.affine is not None:
-                track.placement = motion.affine @ track.placement
-            track.confidence = _flow_quality(motion)
-            kept.placement, kept.track_id = track.placement.copy(), track.track_id
+        later = [kept for kept in self._frames if kept.stamp > stamp and kept.grey.shape == grey.shape]
+        for kept, placement, quality in self._carry(track, track.flow, later, track.placement):
+            track.placement, track.confidence = placement, quality
+            kept.placement, kept.track_id = placement.copy(), track.track_id
             if publish:  # only the grey image is kept: the whole shape, without the colour check
-                updates.append(track.update(kept.stamp, "ok", track.shape().full(track.size), track.confidence,
-                                            source))
+                updates.append(track.update(kept.stamp, "ok", track.shape().full(track.size), quality, source))
+        track.seen_placement = track.placement.copy()
         return updates
 
     def _replay_back(self, track: Track, stamp: float, rgb: np.ndarray, since: float | None) -> list[TrackUpdate]:
         """Updates for the kept frames from ``since`` up to the anchor frame ``stamp``, in order: the
         flow runs backwards from the anchor frame (the command came before its answer's frame)."""
         grey = to_grey(rgb)
-        earlier = [kept for kept in self._frames if since is not None and since <= kept.stamp < stamp
-                   and kept.grey.shape == grey.shape]
+        if since is None:
+            return []
+        before = [kept.stamp for kept in self._frames if kept.stamp <= since]
+        since = max(before, default=since)  # the frame that was showing at ``since`` too
+        earlier = [kept for kept in self._frames if since <= kept.stamp < stamp and kept.grey.shape == grey.shape]
         if not earlier:
             return []
         flow = FlowTracker(self.config.max_points)
         flow.reset(grey, place(track.support, np.eye(3), track.size))
-        placement, updates = np.eye(3), []
-        for kept in reversed(earlier):
-            motion = flow.step(kept.grey, place(track.support, placement, track.size))
+        updates = []
+        for kept, placement, quality in self._carry(track, flow, earlier[::-1], np.eye(3)):
+            kept.placement, kept.track_id = placement.copy(), track.track_id
+            updates.append(track.update(kept.stamp, "ok", track.shape(placement).full(track.size), quality, "start"))
+        return updates[::-1]
+
+    @staticmethod
+    def _carry(track: Track, flow: FlowTracker, frames: list[KeptFrame],
+               placement: np.ndarray) -> list[tuple[KeptFrame, np.ndarray, float]]:
+        """The shape carried over kept frames in the given order (forwards or backwards in time):
+        (frame, placement, flow quality) each. A long catch-up (a slow first answer) takes one flow
+        step per few frames, the frames between getting their share of its motion, so that the
+        frames arriving meanwhile do not wait behind it."""
+        stride = min(MAX_STRIDE, max(1, -(-len(frames) // CATCH_UP_STEPS)))
+        carried = []
+        for first in range(0, len(frames), stride):
+            chunk, before = frames[first:first + stride], placement
+            motion = flow.step(chunk[-1].grey, place(track.support, placement, track.size), span=len(chunk))
             if motion.affine is not None:
                 placement = motion.affine @ placement
-            kept.placement, kept.track_id = placement.copy(), track.track_id
-            updates.append(track.update(kept.stamp, "ok", track.shape(placement).full(track.size),
-                                        _flow_quality(motion), "start"))
-        return updates[::-1]
+            moved, quality = placement @ np.linalg.inv(before), _flow_quality(motion)
+            carried += [(kept, fraction(moved, share / len(chunk)) @ before, quality)
+                        for share, kept in enumerate(chunk[:-1], start=1)]
+            carried.append((chunk[-1], placement, quality))
+        return carried
 
     def _forget_placements(self, track_id: int) -> None:
         """The track's shape is replaced: placements relative to the old one are no longer comparable."""
@@ -474,6 +493,7 @@ class Follower:
     def _reanchor(self, track: Track, then: KeptFrame, mask: np.ndarray, rgb: np.ndarray) -> None:
         """The re-grounded mask on frame ``then`` becomes the shape; the placement carries it to now."""
         to_now = track.placement @ np.linalg.inv(then.placement)
+        seen_now = track.seen_placement @ np.linalg.inv(then.placement)
         back = np.linalg.inv(then.placement)
         for kept in self._frames:
             if kept.track_id != track.track_id or kept.placement is None:
@@ -485,7 +505,7 @@ class Follower:
         track.set_anchor(mask)
         track.colours.fit(rgb, track.anchor, weight=0.5)
         track.surround.fit(rgb, track.ring(), weight=0.5)
-        track.placement = to_now
+        track.placement, track.seen_placement = to_now, seen_now
 
     def _kept(self, stamp: float, track_id: int) -> KeptFrame | None:
         """The kept frame ``stamp`` if the track was placed on it."""
