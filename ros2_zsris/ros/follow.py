@@ -24,7 +24,7 @@ Work shed under load, in this order, and counted on /diagnostics (never silently
 2. frames that waited while the follower was busy are answered with their share of the motion the
    flow measures to the newest of them, not a flow step each (``track_frames_interpolated``,
    ``track_source`` "interpolated");
-3. beyond ``FRAME_QUEUE`` frames waiting, the oldest are dropped (``track_frames_dropped``).
+3. beyond ``FRAME_QUEUE`` frames waiting (two seconds), the oldest are dropped (``track_frames_dropped``).
 """
 
 from __future__ import annotations
@@ -46,10 +46,12 @@ from ..core.tracking import Follower, Grounding, TrackUpdate
 from ..core.tracking.track import HOLD_LIMIT
 from .frame_cache import EncodedFrame
 
-FRAME_QUEUE = 30  # frames waiting for the follower (one second at 30 fps); beyond it the oldest are dropped
+FRAME_QUEUE = 60  # frames waiting for the follower (two seconds at 30 fps: a long catch-up); beyond, the oldest go
 MAX_SPAN = 6  # frames answered by one flow step at most when the follower fell behind
 BURST = 10  # ~/track messages published at once before waiting for the readers' acknowledgements
 BURST_ACK_WAIT_S = 2.0  # longest wait for them: a reader that does not acknowledge is waited for no longer
+COST_WINDOW = 300  # frames (and messages) the cost percentiles on /diagnostics are taken over
+REGROUND_POLL_S = 0.02  # how often the re-grounding thread looks for a newly encoded frame
 DEPTH_WAIT_S = 1.0  # longest wait of an update for its frame's depth (then published without 3D), as the encoder's
 
 
@@ -66,6 +68,13 @@ class _Start:
 @dataclass
 class _Stop:
     reason: str
+
+
+@dataclass
+class _Regrounded:
+    track_id: int
+    frame: EncodedFrame
+    grounding: Grounding
 
 
 @dataclass
@@ -110,13 +119,18 @@ class FollowWorker:
         self._last_regrounded_s = float("-inf")
         self._last_confidence = float("nan")
         self._wants_frames = False  # the follower wants every newly encoded frame (tentative, searching)
+        self._reground_wanted = False  # the follower wants the next newly encoded frame re-grounded
         self._held: list[float] = []  # frames of follow commands waiting for their answer: kept from there on
         self.stats: collections.Counter = collections.Counter()
+        # CPU time (its thread's) per camera frame in the follower and per ~/track message published: the
+        # follower stage's cost in the node, on /diagnostics as p95 of the last COST_WINDOW
+        self._costs = {name: collections.deque(maxlen=COST_WINDOW) for name in ("frame", "publish")}
         self._running = True
         self._thread = threading.Thread(target=self._loop, name="zsris-follow", daemon=True)
         self._publisher = threading.Thread(target=self._publish_loop, name="zsris-follow-publish", daemon=True)
-        self._thread.start()
-        self._publisher.start()
+        self._regrounder = threading.Thread(target=self._reground_loop, name="zsris-follow-reground", daemon=True)
+        for thread in (self._thread, self._publisher, self._regrounder):
+            thread.start()
 
     # ------------------------------------------------------------------ other threads
     def configure(self, config: FollowConfig) -> None:
@@ -205,8 +219,10 @@ class FollowWorker:
     def health(self) -> dict[str, str]:
         current, follower = self._current, self._follower
         state = " (searching)" if follower is not None and follower.searching else ""
+        costs = {f"follow_{name}_cpu_ms_p95": f"{np.percentile(list(values), 95):.1f}"
+                 for name, values in self._costs.items() if values}
         return {"following": f"track {current.track_id}: {current.expression}{state}" if current else "none",
-                "track_confidence": f"{self._last_confidence:.2f}",
+                "track_confidence": f"{self._last_confidence:.2f}", **costs,
                 **{name: str(count) for name, count in sorted(self.stats.items())}}
 
     def close(self, timeout_s: float = 0.5) -> None:
@@ -215,8 +231,8 @@ class FollowWorker:
             self._changed.notify_all()
         with self._out_changed:
             self._out_changed.notify_all()
-        self._thread.join(timeout=timeout_s)
-        self._publisher.join(timeout=timeout_s)
+        for thread in (self._thread, self._publisher, self._regrounder):
+            thread.join(timeout=timeout_s)
 
     # ------------------------------------------------------------------ the follow thread
     def _loop(self) -> None:
@@ -238,8 +254,8 @@ class FollowWorker:
                     self._handle(follower, request)
                 for first in range(0, len(frames), MAX_SPAN):
                     self._observe(follower, frames[first:first + MAX_SPAN], newest=first + MAX_SPAN >= len(frames))
-                self._reground(follower)
                 self._wants_frames = follower.searching or follower.tentative
+                self._reground_wanted = follower.reground_due(time.monotonic())
             except Exception as error:  # noqa: BLE001 - a tracking failure must not stop the node
                 self._node.problems.report(f"follow mode: {type(error).__name__}: {error}")
                 self._end_after_error(follower, error)
@@ -251,6 +267,9 @@ class FollowWorker:
             self._last_regrounded_s = float("-inf")
             if ended is not None:
                 self._send(ended, None)
+            return
+        if isinstance(request, _Regrounded):
+            self._apply(follower, request)
             return
         if isinstance(request, _Stop):
             ended = follower.stop(time.monotonic(), request.reason)
@@ -279,35 +298,55 @@ class FollowWorker:
         """Frames in arrival order; more than one: the follower fell behind (module docstring)."""
         for header, _, stamp_s in frames:
             self._remember_header(stamp_s, header)
+        began = time.thread_time()
         updates = follower.observe_many([(stamp_s, rgb) for _, rgb, stamp_s in frames])
+        self._costs["frame"].append((time.thread_time() - began) * 1000.0 / len(frames))
         self.stats["track_frames_interpolated"] += sum(update.source == "interpolated" for update in updates)
         for update in updates:
             self._send(update, self._headers.get(update.stamp), newest=newest and update is updates[-1])
 
-    def _reground(self, follower: Follower) -> None:
-        """Answer the track's expression again on a newly encoded frame and correct the track (or,
-        while its object is searched for, look for it there)."""
-        node, current = self._node, self._current
-        if current is None or not follower.reground_due(time.monotonic()):
-            return
-        newest = node.frames.newest()
-        engine = node.engine
-        if newest is None or engine is None or newest.stamp_s <= self._last_regrounded_s:
-            return
-        self._last_regrounded_s = newest.stamp_s
-        with node.engine_lock:
-            result = engine.query(newest.features, current.expression)
-        ok = result.status is Status.OK
-        grounding = Grounding(result.mask if ok else None, float(result.margin), newest.features.masks,
-                              np.asarray(result.scores, dtype=np.float64) if result.scores else None)
+    def _apply(self, follower: Follower, request: _Regrounded) -> None:
+        """A re-grounded answer corrects the track (or, while its object is searched for, is looked
+        through for it)."""
+        frame, grounding = request.frame, request.grounding
+        if request.track_id != follower.track_id:
+            return  # the track it was for has ended
         if follower.searching:
-            found = follower.reacquire(newest.stamp_s, newest.image, grounding, time.monotonic())
+            found = follower.reacquire(frame.stamp_s, frame.image, grounding, time.monotonic())
             self.stats["search_regroundings"] += 1
             for update in found:
-                self._send(update, self._headers.get(update.stamp) or newest.header)
+                self._send(update, self._headers.get(update.stamp) or frame.header)
             return
-        outcome = follower.correct(newest.stamp_s, newest.image, grounding, time.monotonic())
+        outcome = follower.correct(frame.stamp_s, frame.image, grounding, time.monotonic())
         self.stats[f"reground_{outcome}"] += 1
+
+    # ------------------------------------------------------------------ the re-grounding thread
+    def _reground_loop(self) -> None:
+        """Answers the track's expression again on each newly encoded frame the follower wants one
+        for, apart from the follow thread (a query takes tens of milliseconds, more on a busy
+        machine: camera frames must not wait behind it); the answer goes to the follow thread."""
+        while self._running:
+            with self._changed:
+                self._changed.wait_for(lambda: not self._running, timeout=REGROUND_POLL_S)
+                current, wanted = self._current, self._reground_wanted
+            node = self._node
+            newest, engine = node.frames.newest(), node.engine
+            if (current is None or not wanted or newest is None or engine is None
+                    or newest.stamp_s <= self._last_regrounded_s):
+                continue
+            self._last_regrounded_s = newest.stamp_s
+            try:
+                with node.engine_lock:
+                    result = engine.query(newest.features, current.expression)
+            except Exception as error:  # noqa: BLE001 - a failed re-grounding only skips that frame
+                self._node.problems.report(f"follow mode, re-grounding: {type(error).__name__}: {error}")
+                continue
+            ok = result.status is Status.OK
+            grounding = Grounding(result.mask if ok else None, float(result.margin), newest.features.masks,
+                                  np.asarray(result.scores, dtype=np.float64) if result.scores else None)
+            with self._changed:
+                self._requests.append(_Regrounded(current.track_id, newest, grounding))
+                self._changed.notify()
 
     def _send(self, update: TrackUpdate, header, newest: bool = True) -> None:
         """Counted and queued for publishing (once its frame's depth is known)."""
@@ -366,7 +405,9 @@ class FollowWorker:
                 more = bool(self._outbox)
             if not full and out.update.found:
                 self.stats["plain_outputs_skipped"] += 1
+            began = time.thread_time()
             self._outputs.track(out.update, out.header, out.update.stamp, out.answer, full=full)
+            self._costs["publish"].append((time.thread_time() - began) * 1000.0)
             published += 1
             burst = published % BURST == 0 and more  # a catch-up: let reliable readers take it in
             if burst and not self._outputs.track_pub.wait_for_all_acked(Duration(seconds=BURST_ACK_WAIT_S)):

@@ -51,6 +51,7 @@ class StreamRun:
     answer: object = None  # the ZsrisResult answering the command
     answer_received: float = float("nan")  # perf_counter when it arrived
     tracks: list[tuple[object, float]] = field(default_factory=list)  # (~/track message, arrival) of its track
+    published: dict[int, float] = field(default_factory=dict)  # frame stamp -> when the node published its result
 
     @property
     def track_id(self) -> int:
@@ -125,7 +126,9 @@ def stream_follow(client, frames: list[np.ndarray], command: str, before: int, f
         client.wait(lambda: any(stamp_ns(m.header) == last for m in client.tracks[begin:]
                                 if m.track_id == run.track_id), settle_s)
     with client._changed:
-        run.tracks = [(m, client.track_received[id(m)]) for m in client.tracks[begin:] if m.track_id == run.track_id]
+        mine = [m for m in client.tracks[begin:] if m.track_id == run.track_id]
+        run.tracks = [(m, client.track_received[id(m)]) for m in mine]
+        run.published = {stamp_ns(m.header): client.track_published[id(m)] for m in reversed(mine)}
     return run
 
 

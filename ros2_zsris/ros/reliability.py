@@ -229,6 +229,7 @@ class FollowClient(ReliabilityClient):
         super().__init__(domain_id, image_reliable=image_reliable)
         self.tracks: list = []
         self.track_received: dict[int, float] = {}  # id(message) -> perf_counter at receipt
+        self.track_published: dict[int, float] = {}  # id(message) -> when the node published it (s)
         self.centroids: list[PointStamped] = []
         self.diagnostics: dict[str, str] = {}
         self.node.create_subscription(ZsrisResult, f"/{self.node_name}/track", self._on_track, KEEP_ALL_RELIABLE)
@@ -254,10 +255,11 @@ class FollowClient(ReliabilityClient):
         with self._changed:
             return int(self.diagnostics.get(key, 0))
 
-    def _on_track(self, msg) -> None:
+    def _on_track(self, msg, info) -> None:
         with self._changed:
             self.tracks.append(msg)
             self.track_received[id(msg)] = time.perf_counter()
+            self.track_published[id(msg)] = info["source_timestamp"] * 1e-9  # the node's clock (same host)
             self._changed.notify_all()
 
     def track_for(self, stamp_ns: int, track_id: int, timeout_s: float = 60.0):

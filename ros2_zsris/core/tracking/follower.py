@@ -41,7 +41,7 @@ from .track import MIN_VISIBLE_PX, History, KeptFrame, Search, Track, TrackUpdat
 FLOW_SUPPORT_POINTS = 20  # agreeing points for full confidence in the flow
 WHOLE_VIEW = 0.8  # a re-grounded mask this share of the predicted shape is a whole view: it refines the shape
 BACK_IN_VIEW = 0.5  # a searched-for object's shape this much in view is looked for on the camera frame
-CATCH_UP_STEPS = 30  # flow steps of a catch-up at most (more kept frames: one step per few frames) ...
+CATCH_UP_STEPS = 20  # flow steps of a catch-up at most (more kept frames: one step per few frames) ...
 MAX_STRIDE = 4  # ... but never more than this many frames per step
 
 
@@ -129,8 +129,7 @@ class Follower:
             share = (when - previous) / (stamp - previous) if stamp > previous else 0.5
             placement = fraction(moved, min(max(share, 0.0), 1.0)) @ before
             self._frames.append(KeptFrame(when, grey_between, placement, track.track_id))
-            updates.append(track.update(when, "ok", track.shape(placement).full(track.size), track.confidence,
-                                        "interpolated"))
+            updates.append(track.update(when, "ok", track.shape(placement), track.confidence, "interpolated"))
         last = self._measure(track, stamp, rgb, motion)
         self._frames.append(KeptFrame(stamp, grey, track.placement.copy(), track.track_id))
         return updates + [last]
@@ -204,9 +203,9 @@ class Follower:
                 self._reanchor(track, then, mask, rgb)
             track.last_source = "confirmed"
             return "confirmed"
-        track.disagreements += 1
         weak = track.confidence < self.config.reground_below or track.bad_frames > 0
         drifted = weak and near(predicted, mask) and looks_like(track.colours, rgb, mask) >= LOOKS_LIKE_SHARE
+        track.disagreements += 0 if weak else 1  # a weak track (leaving, hidden) is expected to disagree
         if not drifted and track.disagreements < self.config.switch_after:
             track.last_source = "kept"
             return "kept"
@@ -377,7 +376,7 @@ class Follower:
         self._drop_covered_points(track, rgb, shape, visible)
         if track.bad_frames >= self.config.lost_after_frames:
             return self._lose(track, stamp, self._why_lost(in_view, seen, flow))
-        update = track.update(stamp, status, visible.full(track.size), track.confidence, source or track.last_source)
+        update = track.update(stamp, status, visible, track.confidence, source or track.last_source)
         if not found:
             update.reason = (f"object not seen for {track.bad_frames} frame(s) (confidence {track.confidence:.2f}); "
                              f"lost after {self.config.lost_after_frames}")
@@ -408,7 +407,7 @@ class Follower:
             track.placement, track.confidence = placement, quality
             kept.placement, kept.track_id = placement.copy(), track.track_id
             if publish:  # only the grey image is kept: the whole shape, without the colour check
-                updates.append(track.update(kept.stamp, "ok", track.shape().full(track.size), quality, source))
+                updates.append(track.update(kept.stamp, "ok", track.shape(), quality, source))
         track.seen_placement = track.placement.copy()
         return updates
 
@@ -428,7 +427,7 @@ class Follower:
         updates = []
         for kept, placement, quality in self._carry(track, flow, earlier[::-1], np.eye(3)):
             kept.placement, kept.track_id = placement.copy(), track.track_id
-            updates.append(track.update(kept.stamp, "ok", track.shape(placement).full(track.size), quality, "start"))
+            updates.append(track.update(kept.stamp, "ok", track.shape(placement), quality, "start"))
         return updates[::-1]
 
     @staticmethod

@@ -86,8 +86,14 @@ class Track:
     def shape(self, placement: np.ndarray | None = None) -> Region:
         return place(self.anchor, self.placement if placement is None else placement, self.size)
 
-    def update(self, stamp: float, status: str, mask: np.ndarray, confidence: float, source: str) -> TrackUpdate:
-        return TrackUpdate(self.track_id, stamp, status, mask, mask_box(mask), mask_centroid(mask), confidence,
+    def update(self, stamp: float, status: str, region: Region, confidence: float, source: str) -> TrackUpdate:
+        """The update for one frame from the object's pixels there (box and centroid from the region:
+        a catch-up makes hundreds at once)."""
+        box, centroid = mask_box(region.mask), mask_centroid(region.mask)
+        if box is not None:
+            box = (box[0] + region.x0, box[1] + region.y0, box[2] + region.x0, box[3] + region.y0)
+            centroid = (centroid[0] + region.x0, centroid[1] + region.y0)
+        return TrackUpdate(self.track_id, stamp, status, region.full(self.size), box, centroid, confidence,
                            source, expression=self.expression)
 
 
