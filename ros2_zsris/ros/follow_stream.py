@@ -94,19 +94,20 @@ def depth_messages(depth: np.ndarray, camera_k: np.ndarray, header: Header) -> t
     return msg, info
 
 
-def stream_follow(client, frames: list[np.ndarray], command: str, before: int, fps: float,
+def stream_follow(client, frames: list[np.ndarray], command: str | None, before: int, fps: float,
                   depths: list[np.ndarray] | None = None, camera_k: np.ndarray | None = None,
-                  settle_s: float = 120.0) -> StreamRun:
+                  settle_s: float = 120.0, answer=None) -> StreamRun:
     """Publish ``frames`` at ``fps`` (best effort or as the client's image QoS says), ``command``
-    after ``before`` of them, then wait (up to ``settle_s``) for the last frame's result and return
-    what arrived. With ``depths``, each frame's depth and camera_info go out just before it."""
-    run = StreamRun(before=before)
+    after ``before`` of them (or, ``command`` None, follow the track ``answer`` already started),
+    then wait (up to ``settle_s``) for the last frame's result and return what arrived. With
+    ``depths``, each frame's depth and camera_info go out just before it."""
+    run = StreamRun(before=before, answer=answer)
     begin = len(client.tracks)
     images = [_image(frame) for frame in frames]
     start = time.perf_counter()
     for index, image in enumerate(images):
         time.sleep(max(0.0, start + index / fps - time.perf_counter()))
-        if index == before:
+        if index == before and command is not None:
             run.command_key = client.command(command)
         header = Header(frame_id="camera_color_optical_frame")
         now = client.node.get_clock().now().nanoseconds
@@ -118,9 +119,10 @@ def stream_follow(client, frames: list[np.ndarray], command: str, before: int, f
         image.header = header
         client.image_pub.publish(image)
         run.sent.append((now, time.perf_counter()))
-    client.wait_answered([run.command_key], settle_s)
-    got = client.answers.results.get(run.command_key)
-    run.answer_received, run.answer = got[0] if got else (float("nan"), None)
+    if command is not None:
+        client.wait_answered([run.command_key], settle_s)
+        got = client.answers.results.get(run.command_key)
+        run.answer_received, run.answer = got[0] if got else (float("nan"), None)
     if run.track_id:
         last = run.sent[-1][0]
         client.wait(lambda: any(stamp_ns(m.header) == last for m in client.tracks[begin:]
