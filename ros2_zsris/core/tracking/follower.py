@@ -256,10 +256,8 @@ class Follower:
             track.last_source = "confirmed"
             track.note = "uncertain first answer confirmed by the next encoded frame's answer"
             return "confirmed"
-        here = grounding.top_score - grounding.best_at(predicted, self.config.agree_overlap)
-        if not np.isfinite(here):  # the followed object has no proposal here: the new answer's own lead
-            here = grounding.margin
-        if here > track.lead:
+        here = grounding.top_score - grounding.best_at(predicted)
+        if np.isfinite(here) and here > track.lead:  # (no proposal of the followed object here: look again)
             lead = here - track.lead
             self._replay(track, then.stamp, rgb, grounding.mask, source="corrected", publish=False)
             track.last_source = "corrected"

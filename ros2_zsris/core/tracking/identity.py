@@ -23,6 +23,7 @@ from .flow import crop
 RANKS_SEARCHED = 3  # a lost object is looked for among the expression's best few proposals
 LOOKS_LIKE_SHARE = 0.6  # share of a candidate's pixels with the object's colours and brightness
 SIZE_RATIO = (0.4, 2.5)  # a candidate's area over the predicted shape's in-view area
+SAME_SHAPE_IOU = 0.5  # a proposal this close to the predicted shape (IoU) is the followed object's own
 NEAR_SIZES = 1.0  # a weak track takes a disagreeing answer only within this many object sizes of it
 
 
@@ -48,13 +49,14 @@ class Grounding:
         order = np.argsort(-scores, kind="stable")[:count]
         return [self.masks[i] for i in order if np.isfinite(scores[i])]
 
-    def best_at(self, predicted: np.ndarray, agree_overlap: float) -> float:
-        """The best score of a proposal lying where the followed object is predicted; NaN when none
-        does (the object has no proposal of its own on this frame)."""
-        if self.masks is None or self.scores is None:
+    def best_at(self, predicted: np.ndarray, min_iou: float = SAME_SHAPE_IOU) -> float:
+        """The best score of a proposal that is the followed object's shape where it is predicted
+        (IoU); NaN when none is (no proposal of its own on this frame: a fragment of it or a region
+        holding it and more says nothing about how CLIP scores the object)."""
+        if self.masks is None or self.scores is None or not predicted.any():
             return float("nan")
         scores = [float(s) for mask, s in zip(self.masks, self.scores, strict=True)
-                  if np.isfinite(s) and overlap(predicted, mask) >= agree_overlap]
+                  if np.isfinite(s) and _iou(predicted, mask) >= min_iou]
         return max(scores) if scores else float("nan")
 
     @property
@@ -62,6 +64,11 @@ class Grounding:
         if self.scores is None or not np.isfinite(np.asarray(self.scores, dtype=np.float64)).any():
             return float("nan")
         return float(np.nanmax(np.asarray(self.scores, dtype=np.float64)))
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = int((a | b).sum())
+    return float((a & b).sum()) / union if union else 0.0
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:
