@@ -184,6 +184,8 @@ class Follower:
         if track is None:
             return "ignored"
         grounding = Grounding.of(answer)
+        if track.returned is not None and stamp < track.returned_at:
+            return "ignored"  # computed on a frame from before it came back: says nothing about it
         track.last_reground_s = now_s
         then = self._kept(stamp, track.track_id)
         mask = grounding.mask
@@ -328,7 +330,7 @@ class Follower:
         track.flow = FlowTracker(self.config.max_points)
         track.flow.reset(grey, self._support(track))
         track.bad_frames, track.hidden, track.seen = 0, None, 1.0
-        track.tentative, track.returned, track.checks = True, search, 0
+        track.tentative, track.returned, track.returned_at, track.checks = True, search, stamp, 0
         track.last_reground_s, track.disagreements = float("-inf"), 0
         update = self._measure(track, stamp, rgb, None, "reacquired", status="reacquired")
         update.reason = _join(f"found again {stamp - search.since:.1f} s after it was lost ({search.reason}): its "

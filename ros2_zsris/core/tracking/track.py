@@ -70,6 +70,7 @@ class Track:
     checks: int = 0  # re-groundings that looked at a tentative track
     note: str = ""  # said once, on the next update
     returned: Search | None = field(repr=False, default=None)  # found again on a camera frame, not yet confirmed
+    returned_at: float = float("-inf")  # ... on the frame stamped this
 
     def set_anchor(self, mask: np.ndarray) -> None:
         self.anchor = crop(mask)
