@@ -212,8 +212,13 @@ def test_a_lost_object_is_found_again_with_the_same_track_id(following, returnin
     copy = len(sequence.scene.objects) - 1  # the look-alike is the last object
     gone, back = sequence.events["away"]
     statuses = []
+
+    def stamped(index: int) -> int:  # 30 fps in frame stamps, however long each frame's answer takes here
+        return first + index * 33_333_333
+
     for index in range(1, len(sequence.frames)):
-        update = client.track_for(client.send_frame(sequence.frames[index].image), answer.track_id)
+        update = client.track_for(client.send_frame(sequence.frames[index].image, stamp_ns=stamped(index)),
+                                  answer.track_id)
         statuses.append(update.status)
         if update.status in ("ok", "reacquired"):
             mask = _mask(update)
@@ -226,7 +231,7 @@ def test_a_lost_object_is_found_again_with_the_same_track_id(following, returnin
     assert "lost" in statuses and "searching" in statuses, statuses
     assert statuses[-1] == "reacquired", f"not found again by frame {index} (back in view at {back}): {statuses[-5:]}"
     assert index <= back + 30, f"found again {index - back} frames after its return"
-    after = [client.track_for(client.send_frame(sequence.frames[i].image), answer.track_id).status
+    after = [client.track_for(client.send_frame(sequence.frames[i].image, stamp_ns=stamped(i)), answer.track_id).status
              for i in range(index + 1, min(index + 4, len(sequence.frames)))]
     assert "ok" in after, after  # followed on (the next encoded frame's answer confirms it meanwhile)
 
