@@ -231,6 +231,9 @@ def test_a_lost_object_is_searched_for_and_found_again_on_its_return(returns):
         if index == gone:  # a re-grounding confirms the track (and re-anchors its shape) as it leaves
             then = gone - 3
             assert follower.correct(then / 30, sequence.frames[then].image, sequence.truth(then), 1.0) == "confirmed"
+        if update.status == "lost":  # an answer encoded on a frame from before the loss says nothing new
+            early = max(i for i in range(index) if sequence.truth(i).sum() > 100)  # the object still partly there
+            assert follower.reacquire(early / 30, sequence.frames[early].image, sequence.truth(early), 0.0) == []
         if update.status == "reacquired":
             assert update.track_id == 1 and "found again" in update.reason
             assert frame_iou(update.mask, sequence.truth(index)) > 0.6

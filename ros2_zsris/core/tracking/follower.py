@@ -222,8 +222,8 @@ class Follower:
         is predicted, with its colours and size)? Then the same track resumes: an update with status
         'reacquired' on that frame and 'ok' on every kept frame since. Else nothing."""
         search = self._search
-        if search is None:
-            return []
+        if search is None or stamp <= search.since:
+            return []  # a frame from before the loss (encoded while it left) says nothing new
         track = search.track
         then = self._kept(stamp, track.track_id)
         if then is None:
