@@ -304,3 +304,20 @@ def test_an_uncertain_first_answer_is_confirmed_or_corrected(sequences):
         update = follower.observe(4 / 30, frames[4].image)
         truth = frames[4].masks[sequence.target if outcome == "confirmed" else other]
         assert outcome in update.reason and frame_iou(update.mask, truth) > 0.6, update.reason
+
+
+def test_a_lost_object_is_found_again_when_the_follower_fell_behind(returns):
+    """Frames handled three at a time (a busy node): where the object was last seen still moves
+    with the view over each step, so it is found again on its return."""
+    sequence = returns[0]
+    follower = _followed(sequence)
+    back = sequence.events["away"][1]
+    found = None
+    for first in range(1, len(sequence.frames), 3):
+        batch = [(i / 30, sequence.frames[i].image) for i in range(first, min(first + 3, len(sequence.frames)))]
+        found = next((u for u in follower.observe_many(batch) if u.status == "reacquired"), None)
+        if found is not None:
+            break
+    assert found is not None, "not found again"
+    index = round(found.stamp * 30)
+    assert back <= index <= back + 3 and frame_iou(found.mask, sequence.truth(index)) > 0.6

@@ -120,9 +120,7 @@ class Follower:
         before, previous = track.placement.copy(), self._frames[-1].stamp
         greys = [to_grey(image) for _, image in between]
         grey = to_grey(rgb)
-        motion = track.flow.step(grey, self._support(track), trust_jumps=track.seen >= 0.5, span=len(frames))
-        if motion.affine is not None:
-            track.placement = motion.affine @ track.placement
+        motion = self._move(track, rgb, grey, len(frames))
         moved = track.placement @ np.linalg.inv(before)
         updates = []
         for (when, _), grey_between in zip(between, greys, strict=True):
@@ -280,7 +278,12 @@ class Follower:
         return "kept"
 
     def _advance(self, track: Track, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate:
-        motion = track.flow.step(grey, self._support(track), trust_jumps=track.seen >= 0.5)
+        return self._measure(track, stamp, rgb, self._move(track, rgb, grey))
+
+    def _move(self, track: Track, rgb: np.ndarray, grey: np.ndarray, span: int = 1) -> Motion | None:
+        """The flow step to ``grey`` (``span`` camera frames on): the shape moves with the object, and
+        where the object was last seen moves with the view."""
+        motion = track.flow.step(grey, self._support(track), trust_jumps=track.seen >= 0.5, span=span)
         if motion.affine is not None:
             track.placement = motion.affine @ track.placement
         track.seen_placement = track.flow.view_step @ track.seen_placement
@@ -289,7 +292,7 @@ class Follower:
             track.placement = track.seen_placement.copy()
             track.flow.reset(grey, self._support(track))
             track.hidden, motion = None, None
-        return self._measure(track, stamp, rgb, motion)
+        return motion
 
     def _look_on(self, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate:
         """A frame while the lost object is searched for: its shape moves with the view, and once it
