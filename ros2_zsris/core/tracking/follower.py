@@ -19,8 +19,10 @@ object leads over both frames together (identity.py), and the updates say which.
 
 A track is ``lost`` after ``lost_after_frames`` frames in a row without the object (left the
 image, hidden, or no flow), with the reason; it is then *searched for* during ``search_seconds``
-(frame stamps): its shape keeps moving with the view, and :meth:`Follower.reacquire` looks for it
-among each re-grounding's best proposals, where it must be and with its colours (identity.py).
+(frame stamps): its shape keeps moving with the view; on each camera frame where that place is back
+in view the object's colours are looked for around it (cv2.meanShift, shapes.py), and
+:meth:`Follower.reacquire` looks for it among each re-grounding's best proposals, where it must be
+and with its colours (identity.py).
 Found, the same track resumes with status ``reacquired`` on that frame; else it ends ``lost``
 for good. Frames are kept (``history_frames``, grey only) so a track can start from an answer
 computed on an older frame, answer the frames back to its command's and catch up to the present,
@@ -36,13 +38,10 @@ import numpy as np
 from ..config import FollowConfig
 from .flow import FlowTracker, Motion, Region, fraction, place, to_grey
 from .identity import LOOKS_LIKE_SHARE, Grounding, looks_like, near, overlap, returning
+from .shapes import back_in_view, carry, drop_covered_points, flow_quality, nearby, seen_at, support
 from .track import MIN_VISIBLE_PX, History, KeptFrame, Search, Track, TrackUpdate
 
-FLOW_SUPPORT_POINTS = 20  # agreeing points for full confidence in the flow
 WHOLE_VIEW = 0.8  # a re-grounded mask this share of the predicted shape is a whole view: it refines the shape
-BACK_IN_VIEW = 0.5  # a searched-for object's shape this much in view is looked for on the camera frame
-CATCH_UP_STEPS = 20  # flow steps of a catch-up at most (more kept frames: one step per few frames) ...
-MAX_STRIDE = 4  # ... but never more than this many frames per step
 
 
 class Follower:
@@ -283,14 +282,14 @@ class Follower:
     def _move(self, track: Track, rgb: np.ndarray, grey: np.ndarray, span: int = 1) -> Motion | None:
         """The flow step to ``grey`` (``span`` camera frames on): the shape moves with the object, and
         where the object was last seen moves with the view."""
-        motion = track.flow.step(grey, self._support(track), trust_jumps=track.seen >= 0.5, span=span)
+        motion = track.flow.step(grey, support(track), trust_jumps=track.seen >= 0.5, span=span)
         if motion.affine is not None:
             track.placement = motion.affine @ track.placement
         track.seen_placement = track.flow.view_step @ track.seen_placement
-        if track.bad_frames and self._seen_at(track, rgb, track.seen_placement):
+        if track.bad_frames and seen_at(track, rgb, track.seen_placement):
             # while it was hidden the flow followed something else; it is back where it was last seen
             track.placement = track.seen_placement.copy()
-            track.flow.reset(grey, self._support(track))
+            track.flow.reset(grey, support(track))
             track.hidden, motion = None, None
         return motion
 
@@ -302,10 +301,13 @@ class Follower:
         if grey.shape != track.size:
             self._frames.append(KeptFrame(stamp, grey))
             return self._end("lost", stamp, "the image size changed while the lost object was searched for")
-        track.placement = track.flow.step_view(grey, self._support(track)) @ track.placement
+        track.placement = track.flow.step_view(grey, support(track)) @ track.placement
         self._frames.append(KeptFrame(stamp, grey, track.placement.copy(), track.track_id))
-        if self._seen_at(track, rgb, track.placement):
-            return self._resume(search, stamp, rgb, grey)
+        if back_in_view(track, track.placement):
+            there = nearby(track, rgb, track.placement)
+            if seen_at(track, rgb, there):
+                track.placement = there
+                return self._resume(search, stamp, rgb, grey)
         seconds, away = self.config.search_seconds, stamp - search.since
         if away <= seconds:
             return TrackUpdate(track.track_id, stamp, "searching", expression=track.expression, searching=True,
@@ -314,24 +316,13 @@ class Follower:
         return self._end("lost", stamp, f"not found again within follow.search_seconds={seconds:g} s after it was "
                                         f"lost ({search.reason}): the track has ended")
 
-    @staticmethod
-    def _seen_at(track: Track, rgb: np.ndarray, placement: np.ndarray) -> bool:
-        """The object's shape placed there is mostly in view and mostly has the object's colours."""
-        shape = track.shape(placement)
-        shape_px = int(shape.mask.sum())
-        expected = track.anchor.mask.sum() * abs(np.linalg.det(placement[:2, :2]))
-        if shape_px < BACK_IN_VIEW * expected:
-            return False
-        visible_px = int(track.colours.visible(rgb, shape).mask.sum())
-        return visible_px >= max(MIN_VISIBLE_PX, LOOKS_LIKE_SHARE * shape_px)
-
     def _resume(self, search: Search, stamp: float, rgb: np.ndarray, grey: np.ndarray) -> TrackUpdate:
         """The lost object seen again on a camera frame: the same track resumes ('reacquired'),
         tentative until the next encoded frame's answer to its expression confirms it."""
         track = search.track
         self._search, self._track = None, track
         track.flow = FlowTracker(self.config.max_points)
-        track.flow.reset(grey, self._support(track))
+        track.flow.reset(grey, support(track))
         track.bad_frames, track.hidden, track.seen = 0, None, 1.0
         track.tentative, track.returned, track.returned_at, track.checks = True, search, stamp, 0
         track.last_reground_s, track.disagreements = float("-inf"), 0
@@ -368,7 +359,7 @@ class Follower:
         visible = track.colours.visible(rgb, shape)
         visible_px = int(visible.mask.sum())
         track.seen = seen = min(1.0, visible_px / max(shape_px, 1))
-        flow = 1.0 if motion is None else _flow_quality(motion)
+        flow = 1.0 if motion is None else flow_quality(motion)
         track.confidence = float(flow * in_view * min(1.0, 2.0 * seen))
         found = visible_px >= MIN_VISIBLE_PX and track.confidence >= self.config.lost_below
         track.bad_frames = 0 if found else track.bad_frames + 1
@@ -376,7 +367,7 @@ class Follower:
         if found:
             track.colours.adapt(rgb, visible)
             track.seen_placement = track.placement.copy()
-        self._drop_covered_points(track, rgb, shape, visible)
+        drop_covered_points(track, rgb, shape, visible)
         if track.bad_frames >= self.config.lost_after_frames:
             return self._lose(track, stamp, self._why_lost(in_view, seen, flow))
         update = track.update(stamp, status, visible, track.confidence, source or track.last_source)
@@ -402,11 +393,11 @@ class Follower:
         else:
             track.placement = placement.copy()
         track.flow = FlowTracker(self.config.max_points)
-        track.flow.reset(grey, self._support(track))
+        track.flow.reset(grey, support(track))
         track.bad_frames, track.hidden, track.seen = 0, None, 1.0
         updates = [self._measure(track, stamp, rgb, None, source, status)] if publish else []
         later = [kept for kept in self._frames if kept.stamp > stamp and kept.grey.shape == grey.shape]
-        for kept, placement, quality in self._carry(track, track.flow, later, track.placement):
+        for kept, placement, quality in carry(track, track.flow, later, track.placement):
             track.placement, track.confidence = placement, quality
             kept.placement, kept.track_id = placement.copy(), track.track_id
             if publish:  # only the grey image is kept: the whole shape, without the colour check
@@ -428,69 +419,16 @@ class Follower:
         flow = FlowTracker(self.config.max_points)
         flow.reset(grey, place(track.support, np.eye(3), track.size))
         updates = []
-        for kept, placement, quality in self._carry(track, flow, earlier[::-1], np.eye(3)):
+        for kept, placement, quality in carry(track, flow, earlier[::-1], np.eye(3)):
             kept.placement, kept.track_id = placement.copy(), track.track_id
             updates.append(track.update(kept.stamp, "ok", track.shape(placement), quality, "start"))
         return updates[::-1]
-
-    @staticmethod
-    def _carry(track: Track, flow: FlowTracker, frames: list[KeptFrame],
-               placement: np.ndarray) -> list[tuple[KeptFrame, np.ndarray, float]]:
-        """The shape carried over kept frames in the given order (forwards or backwards in time):
-        (frame, placement, flow quality) each. A long catch-up (a slow first answer) takes one flow
-        step per few frames, the frames between getting their share of its motion, so that the
-        frames arriving meanwhile do not wait behind it."""
-        stride = min(MAX_STRIDE, max(1, -(-len(frames) // CATCH_UP_STEPS)))
-        carried = []
-        for first in range(0, len(frames), stride):
-            chunk, before = frames[first:first + stride], placement
-            motion = flow.step(chunk[-1].grey, place(track.support, placement, track.size), span=len(chunk))
-            if motion.affine is not None:
-                placement = motion.affine @ placement
-            moved, quality = placement @ np.linalg.inv(before), _flow_quality(motion)
-            carried += [(kept, fraction(moved, share / len(chunk)) @ before, quality)
-                        for share, kept in enumerate(chunk[:-1], start=1)]
-            carried.append((chunk[-1], placement, quality))
-        return carried
 
     def _forget_placements(self, track_id: int) -> None:
         """The track's shape is replaced: placements relative to the old one are no longer comparable."""
         for kept in self._frames:
             if kept.track_id == track_id:
                 kept.placement, kept.track_id = None, -1
-
-    @staticmethod
-    def _drop_covered_points(track: Track, rgb: np.ndarray, shape: Region, visible: Region) -> None:
-        """Points now on something that is neither the object (inside its shape) nor the table around
-        it (outside) sit on an occluder: an arm sliding over the object would drag them along."""
-        points = track.flow.points
-        if len(points) == 0:
-            return
-        height, width = rgb.shape[:2]
-        xy = np.clip(np.rint(points.reshape(-1, 2)).astype(int), 0, [width - 1, height - 1])
-        rows, cols = xy[:, 1] - shape.y0, xy[:, 0] - shape.x0
-        box_h, box_w = shape.mask.shape
-        in_box = (rows >= 0) & (rows < box_h) & (cols >= 0) & (cols < box_w)
-        inside = np.zeros(len(xy), bool)
-        inside[in_box] = shape.mask[rows[in_box], cols[in_box]]
-        keep = np.empty(len(xy), bool)
-        keep[inside] = visible.mask[rows[inside], cols[inside]]
-        outside = ~inside
-        keep[outside] = track.surround.matches(rgb[xy[outside, 1], xy[outside, 0]])
-        track.flow.points = points[keep]
-
-    @staticmethod
-    def _support(track: Track) -> Region:
-        """Where new features may be found: around the shape, but not on what hides part of it."""
-        support = place(track.support, track.placement, track.size)
-        hidden = track.hidden
-        if hidden is not None and hidden.mask.any():
-            full = support.full(track.size)
-            full &= ~hidden.full(track.size)
-            height, width = support.mask.shape
-            support = Region(support.x0, support.y0, full[support.y0:support.y0 + height,
-                                                          support.x0:support.x0 + width])
-        return support
 
     def _reanchor(self, track: Track, then: KeptFrame, mask: np.ndarray, rgb: np.ndarray) -> None:
         """The re-grounded mask on frame ``then`` becomes the shape; the placement carries it to now."""
@@ -540,14 +478,6 @@ class Follower:
             return f"the object was hidden ({seen:.0%} of it visible) for {frames} frames"
         return f"the optical flow could not follow the object (agreement {flow:.2f}) for {frames} frames"
 
-
-def _flow_quality(motion: Motion) -> float:
-    """1 when enough points agree on the motion; 0 without an estimate; low while coasting."""
-    if motion.affine is None:
-        return 0.0
-    if motion.coasting:
-        return 0.3
-    return float(min(1.0, motion.inliers / FLOW_SUPPORT_POINTS) * motion.inlier_ratio)
 
 
 def _join(first: str, second: str) -> str:
