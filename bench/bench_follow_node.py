@@ -34,10 +34,7 @@ SEED = 4711  # sequences only: coverage and timing are not tuned on them
 
 
 def main() -> int:
-    from ros2_zsris.ros.dds import use_large_data_profile
-    from ros2_zsris.ros.domains import free_domain_id
-    from ros2_zsris.ros.follow_stream import busy_loops
-    from ros2_zsris.ros.reliability import FollowClient, node_command, start_node, tail
+    from ros2_zsris.ros.follow_stream import busy_loops, follow_node
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sequences", type=int, default=4)
@@ -51,16 +48,8 @@ def main() -> int:
     parser.add_argument("--log", type=Path, default=Path("out/bench_follow_node.log"))
     args = parser.parse_args()
     sequences = _chosen(args)
-    use_large_data_profile()
-    domain = free_domain_id()
-    args.log.parent.mkdir(parents=True, exist_ok=True)
-    process = start_node(node_command(str(Path(sys.executable).parent / "zsris_node"), "embedded",
-                                      **{"models.clip_model": "zsris-tiny-clip", "proposals.min_area_px": 60,
-                                         "max_frame_age": 600.0, "command_timeout": 120.0}), domain, args.log)
-    client = FollowClient(domain, image_reliable=False)
-    rows, load_before = [], os.getloadavg()
-    try:
-        client.connect(process, args.log, probe=False)
+    rows = []
+    with follow_node(args.log) as client:
         _warm_up(client, sequences[0].frames[0].image)
         with busy_loops(args.busy_loops):
             load_before = os.getloadavg()
@@ -76,13 +65,6 @@ def main() -> int:
                                                           "track_frames_caught_up", "track_burst_ack_timeouts")}
         counters.update({key: client.diagnostics.get(key, "nan") for key in ("follow_frame_cpu_ms_p95",
                                                                              "follow_publish_cpu_ms_p95")})
-    except Exception:
-        print(tail(args.log, 60))
-        raise
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=30)
     _print_table(args, rows, counters, load_before, load_after)
     return 0
 

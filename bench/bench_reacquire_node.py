@@ -30,10 +30,7 @@ SWITCH_IOU = 0.3
 
 
 def main() -> int:
-    from ros2_zsris.ros.dds import use_large_data_profile
-    from ros2_zsris.ros.domains import free_domain_id
-    from ros2_zsris.ros.follow_stream import busy_loops
-    from ros2_zsris.ros.reliability import FollowClient, node_command, start_node, tail
+    from ros2_zsris.ros.follow_stream import busy_loops, follow_node
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sequences", type=int, default=10)
@@ -45,29 +42,13 @@ def main() -> int:
     parser.add_argument("--log", type=Path, default=Path("out/bench_reacquire_node.log"))
     args = parser.parse_args()
     engine = _engine()
-    use_large_data_profile()
-    domain = free_domain_id()
-    args.log.parent.mkdir(parents=True, exist_ok=True)
-    process = start_node(node_command(str(Path(sys.executable).parent / "zsris_node"), "embedded",
-                                      **{"models.clip_model": "zsris-tiny-clip", "proposals.min_area_px": 60,
-                                         "max_frame_age": 600.0, "command_timeout": 120.0}), domain, args.log)
-    client = FollowClient(domain, image_reliable=False)
     rows = []
-    try:
-        client.connect(process, args.log, probe=False)
-        with busy_loops(args.busy_loops):
-            load_before = os.getloadavg()
-            for sequence in _sequences(args, engine):
-                rows.append(_run(client, sequence, args))
-                print(_describe(rows[-1]), flush=True)
-            load_after = os.getloadavg()
-    except Exception:
-        print(tail(args.log, 60))
-        raise
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=30)
+    with follow_node(args.log) as client, busy_loops(args.busy_loops):
+        load_before = os.getloadavg()
+        for sequence in _sequences(args, engine):
+            rows.append(_run(client, sequence, args))
+            print(_describe(rows[-1]), flush=True)
+        load_after = os.getloadavg()
     _print_table(args, rows, load_before, load_after)
     return 0
 

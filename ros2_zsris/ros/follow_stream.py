@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from sensor_msgs.msg import CameraInfo, Image
@@ -35,6 +36,34 @@ def busy_loops(count: int):
         for loop in loops:
             loop.kill()
             loop.wait()
+
+
+@contextlib.contextmanager
+def follow_node(log: Path):
+    """The node as the follow benches run it (the embedded default, on a free ROS domain, frames
+    large enough for the large-data profile) and a best-effort FollowClient matched to it; on an
+    error the node's log tail is printed."""
+    from .dds import use_large_data_profile
+    from .domains import free_domain_id
+    from .reliability import FollowClient, node_command, start_node, tail
+
+    use_large_data_profile()
+    domain = free_domain_id()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    process = start_node(node_command(str(Path(sys.executable).parent / "zsris_node"), "embedded",
+                                      **{"models.clip_model": "zsris-tiny-clip", "proposals.min_area_px": 60,
+                                         "max_frame_age": 600.0, "command_timeout": 120.0}), domain, log)
+    client = FollowClient(domain, image_reliable=False)
+    try:
+        client.connect(process, log, probe=False)
+        yield client
+    except Exception:
+        print(tail(log, 60))
+        raise
+    finally:
+        client.close()
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def stamp_ns(header) -> int:
