@@ -179,6 +179,8 @@ class FollowConfig:
     switch_after: int = 3  # disagreeing re-groundings in a row after which the track takes theirs
     history_frames: int = 90  # frames kept to catch up from the answer's frame and to place corrections
     max_points: int = 200  # optical-flow features followed per frame
+    search_seconds: float = 10.0  # after `lost`, how long (frame stamps) the object is searched for again; 0: never
+    confirm_margin: float = 0.02  # a first answer leading the next candidate by less is confirmed on the next frame
 
     def validate(self) -> None:
         _check(self.reground_period >= 0, "follow.reground_period", self.reground_period,
@@ -191,6 +193,10 @@ class FollowConfig:
             _check(value >= 1, f"follow.{name}", value, "use a positive number of frames")
         _check(self.max_points >= 8, "follow.max_points", self.max_points,
                "use at least 8 features (200 default)")
+        _check(self.search_seconds >= 0, "follow.search_seconds", self.search_seconds,
+               "use seconds >= 0 (0: a lost object is not searched for)")
+        _check(self.confirm_margin >= 0, "follow.confirm_margin", self.confirm_margin,
+               "use a score margin >= 0 (0: never confirm a first answer)")
 
 
 @dataclass

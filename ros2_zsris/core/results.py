@@ -23,6 +23,8 @@ class Status(StrEnum):
     ERROR = "error"
     LOST = "lost"  # follow mode: the followed object was not seen for follow.lost_after_frames frames
     STOPPED = "stopped"  # follow mode: the track was ended (stop command, new follow command, deactivate)
+    SEARCHING = "searching"  # follow mode: a lost object looked for again (follow.search_seconds), per frame
+    REACQUIRED = "reacquired"  # follow mode: a lost object found again, same track_id (then ok)
 
 
 @dataclass

@@ -83,6 +83,20 @@ class DepthSync:
             self.camera_info_received += 1
             self._arrived.notify_all()
 
+    def keep(self, frames: int) -> None:
+        """Keep at least ``frames`` depth frames (follow mode answers frames from before its command's
+        answer, each with its 3D centroid); memory: one depth image each."""
+        with self._arrived:
+            if frames > (self._depths.maxlen or 0):
+                self._depths = collections.deque(self._depths, maxlen=frames)
+
+    def settled(self, stamp_s: float) -> bool:
+        """Whether the depth frame a colour frame stamped ``stamp_s`` gets is known by now: no depth
+        stream is in use, or a depth frame stamped at or after it has arrived (depth arrives in stamp
+        order, so no nearer one can come)."""
+        with self._arrived:
+            return not self._depths or max(stamp for stamp, _ in self._depths) >= stamp_s - 1e-6
+
     def wake(self) -> None:
         """Shutdown: a frame waiting for its depth stops waiting."""
         with self._arrived:

@@ -157,12 +157,13 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
             self._image_ready.notify()
         self.follow.offer(msg.header, rgb, stamp_s)
 
-    def _on_command(self, msg: String) -> None:
+    def _on_command(self, msg: String, info) -> None:
         arrival_s = self.get_clock().now().nanoseconds * 1e-9
         with self._image_ready:  # consistent with an image handed over at the same moment
             request = self.frames.request(arrival_s - self.settings.max_frame_age)
         pending = PendingCommand(self._command_count, msg.data, arrival_s, request,
-                                 time.monotonic() + self.settings.command_timeout)
+                                 time.monotonic() + self.settings.command_timeout,
+                                 published_s=info["source_timestamp"] * 1e-9)
         self._command_count += 1
         with self._accept_lock:
             accepting, waiting = self._accepting, self._commands.qsize()
@@ -239,9 +240,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
 
     def _encoding_wanted(self) -> bool:
         """While following, the CPU belongs to the per-frame tracking: a frame is encoded only
-        when a command waits for one, or for the next re-grounding (follow.reground_period)."""
+        when a command waits for one, for the next re-grounding (follow.reground_period), or while
+        the follower wants every encoded frame (a first answer to confirm, a lost object to find)."""
         engine = self.engine
-        if self.follow.current is None or engine is None or self._commands_in_flight:
+        if self.follow.wants_every_frame_encoded() or engine is None or self._commands_in_flight:
             return True
         return time.monotonic() - self._last_encode_s >= engine.config.follow.reground_period
 
@@ -266,6 +268,10 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
                     self._commands_in_flight -= 1
 
     def _answer(self, pending: PendingCommand) -> None:
+        with self.follow.frames_kept_for(pending.text, pending.since_s(self.settings.max_frame_age)):
+            self._answer_command(pending)
+
+    def _answer_command(self, pending: PendingCommand) -> None:
         engine = self.engine
         if engine is None or not self.is_active:
             self._publish_result(pending, Result(Status.ERROR, command=pending.text, message=(
@@ -325,7 +331,7 @@ class ZsrisNode(LifecycleCallbacks, LifecycleNode):
         track = result.action == "follow" and result.status is Status.OK and frame is not None \
             and result.mask is not None and self._accepting
         msg = self.outputs.message(pending, result, frame)
-        track_id = self.follow.start(msg, result, frame) if track else 0
+        track_id = self.follow.start(msg, result, frame, pending.since_s(self.settings.max_frame_age)) if track else 0
         if result.action == "follow" and not track:
             msg.message = (msg.message + "; " if msg.message else "") + "not following: nothing was found to follow"
         self.outputs.publish(msg, result, frame, track_id)

@@ -32,7 +32,7 @@ except ImportError as error:  # pragma: no cover - only without generated messag
     raise ImportError("ros2_zsris.msg is missing: build the package with colcon (or `make setup`)") from error
 
 RESULT_HISTORY = 1000  # results kept for slow subscribers (a burst answers hundreds of `busy` at once)
-TRACK_HISTORY = 30  # ~/track: one second at camera rate for a slow reliable subscriber
+TRACK_HISTORY = 120  # ~/track: four seconds at camera rate (a track's catch-up comes at once) for a reliable subscriber
 
 
 class Outputs:
@@ -101,30 +101,34 @@ class Outputs:
         return msg
 
     # ------------------------------------------------------------------ follow mode
-    def track(self, update: TrackUpdate, header, stamp_s: float, start: ZsrisResult) -> ZsrisResult:
+    def track(self, update: TrackUpdate, header, stamp_s: float, start: ZsrisResult, full: bool = True) -> ZsrisResult:
         """~/track for one followed frame (and the plain topics while the object is found).
-        ``start``: the answer that started the track (command, index, action, expression)."""
+        ``start``: the answer that started the track (command, index, action, expression).
+        ``full`` False (the follower is behind): ~/mask and ~/markers are left to the newest frame;
+        the centroids are published for every frame."""
         msg = ZsrisResult(header=header, command_index=start.command_index, command=start.command,
                           action=start.action, action_verb=start.action_verb, expression=start.expression,
                           target_phrase=start.target_phrase, status=update.status, message=update.reason,
                           score=float("nan"), margin=float("nan"), depth_m=float("nan"),
-                          interpretation=start.interpretation, tracking=update.status == "ok",
+                          interpretation=start.interpretation, tracking=update.found,
                           track_id=update.track_id, track_confidence=float(update.confidence),
-                          track_source=update.source if update.status == "ok" else "", frame_age_s=0.0)
+                          track_source=update.source if update.found else "", frame_age_s=0.0)
         if update.mask is not None:  # every ok message has the image-size mask, empty when hidden
             self._fill_geometry(msg, update.mask, update.box, update.centroid_px, stamp_s, header)
         self.track_pub.publish(msg)
-        if update.status == "ok" and update.centroid_px is not None:
-            self._plain(msg)
+        if update.found and update.centroid_px is not None:
+            self._plain(msg, images=full)
         return msg
 
     # ------------------------------------------------------------------ helpers
-    def _plain(self, msg: ZsrisResult) -> None:
-        self.mask_pub.publish(msg.mask)
+    def _plain(self, msg: ZsrisResult, images: bool = True) -> None:
+        """The plain topics; ``images`` False: the centroids only (a follower behind sheds the rest)."""
         self.centroid_px_pub.publish(PointStamped(header=msg.header, point=msg.centroid_px))
         if msg.has_point_3d:
             self.centroid_pub.publish(PointStamped(header=msg.header, point=msg.point_3d))
-        self.markers_pub.publish(result_markers(msg))
+        if images:
+            self.mask_pub.publish(msg.mask)
+            self.markers_pub.publish(result_markers(msg))
 
     def _fill_geometry(self, msg: ZsrisResult, mask: np.ndarray, box, centroid_px, stamp_s: float, header) -> None:
         fill_image(msg.mask, mask.astype(np.uint8) * 255, "mono8", header)

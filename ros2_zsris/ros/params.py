@@ -103,6 +103,9 @@ DESCRIPTIONS = {
     "follow.switch_after": "disagreeing re-groundings in a row after which the track takes the new answer",
     "follow.history_frames": "camera frames kept (grey) to catch up from the answer's frame; raise with slow encoders",
     "follow.max_points": "optical-flow features followed per frame",
+    "follow.search_seconds": "s (frame stamps) a lost object is searched for on encoded frames; 0: not searched",
+    "follow.confirm_margin": "a follow command's answer leading the next candidate by less is confirmed on the next "
+                             "encoded frame",
 }
 # Changed at run time, validated and applied at once.
 RUNTIME = {"max_frame_age", "command_timeout", "depth_max_stamp_diff", "max_pending_commands", "publish_overlay",
@@ -112,7 +115,8 @@ FLOAT_RANGES = {"max_frame_age": (0.0, 1e6), "command_timeout": (0.0, 1e6), "dep
                 "no_image_warning_period": (0.0, 1e6), "fusion.alpha": (0.0, 1.0), "fusion.beta": (0.0, 1.0),
                 "fusion.min_score": (-1.0, 1.0), "follow.reground_period": (0.0, 1e6),
                 "follow.reground_below": (0.0, 1.0), "follow.lost_below": (0.0, 1.0),
-                "follow.agree_overlap": (0.0, 1.0)}
+                "follow.agree_overlap": (0.0, 1.0), "follow.search_seconds": (0.0, 1e6),
+                "follow.confirm_margin": (0.0, 2.0)}
 INT_RANGES = {"frame_cache_size": (1, 1000), "max_pending_commands": (1, 100000), "fusion.global_blocks": (1, 48),
               "proposals.points_per_side": (1, 256), "proposals.max_proposals": (1, 10000),
               "follow.lost_after_frames": (1, 100000), "follow.switch_after": (1, 1000),

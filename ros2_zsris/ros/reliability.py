@@ -22,9 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PointStamped
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header, String
 from std_srvs.srv import Trigger
 
@@ -220,20 +222,44 @@ class ReliabilityClient:
 
 
 class FollowClient(ReliabilityClient):
-    """The reliability client plus ~/track and the follow services."""
+    """The reliability client plus ~/track, ~/centroid, depth and camera_info publishers, the follow
+    services and the node's latest /diagnostics values."""
 
     def __init__(self, domain_id: int, image_reliable: bool = True):
         super().__init__(domain_id, image_reliable=image_reliable)
         self.tracks: list = []
         self.track_received: dict[int, float] = {}  # id(message) -> perf_counter at receipt
+        self.track_published: dict[int, float] = {}  # id(message) -> when the node published it (s)
+        self.centroids: list[PointStamped] = []
+        self.diagnostics: dict[str, str] = {}
         self.node.create_subscription(ZsrisResult, f"/{self.node_name}/track", self._on_track, KEEP_ALL_RELIABLE)
+        self.node.create_subscription(PointStamped, f"/{self.node_name}/centroid", self._on_centroid, 100)
+        self.node.create_subscription(DiagnosticArray, "/diagnostics", self._on_diagnostics, 10)
+        self.depth_pub = self.node.create_publisher(Image, "depth", self.image_qos)
+        self.info_pub = self.node.create_publisher(CameraInfo, "camera_info", self.image_qos)
         self.segment = self.node.create_client(Segment, f"/{self.node_name}/segment")
         self.stop_following = self.node.create_client(Trigger, f"/{self.node_name}/stop_following")
 
-    def _on_track(self, msg) -> None:
+    def _on_centroid(self, msg) -> None:
+        with self._changed:
+            self.centroids.append(msg)
+            self._changed.notify_all()
+
+    def _on_diagnostics(self, msg) -> None:
+        with self._changed:
+            self.diagnostics.update({kv.key: kv.value for status in msg.status for kv in status.values})
+            self._changed.notify_all()
+
+    def counter(self, key: str) -> int:
+        """A /diagnostics counter of the node (0 until it is first reported)."""
+        with self._changed:
+            return int(self.diagnostics.get(key, 0))
+
+    def _on_track(self, msg, info) -> None:
         with self._changed:
             self.tracks.append(msg)
             self.track_received[id(msg)] = time.perf_counter()
+            self.track_published[id(msg)] = info["source_timestamp"] * 1e-9  # the node's clock (same host)
             self._changed.notify_all()
 
     def track_for(self, stamp_ns: int, track_id: int, timeout_s: float = 60.0):

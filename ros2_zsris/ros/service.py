@@ -51,17 +51,20 @@ class SegmentService:
         pending = PendingCommand(next(self._count), request.command, now_s,
                                  self.node.frames.request(now_s - settings.max_frame_age),
                                  time.monotonic() + settings.command_timeout)
-        try:
-            result, frame = self._answer(request, pending)
-        except ZsrisError as error:
-            result, frame = Result(Status.ERROR, command=request.command, message=str(error)), None
-        except Exception as error:  # noqa: BLE001 - every call gets an answer with a status
-            result, frame = Result(Status.ERROR, command=request.command, message=f"internal error: {error}"), None
-        response.result = node.result_message(pending, result, frame)
-        follows = request.follow or result.action == "follow"
-        if follows and result.status is Status.OK and frame is not None and result.mask is not None:
-            response.result.tracking = True
-            response.result.track_id = node.follow.start(response.result, result, frame)
+        with node.follow.frames_kept_for(request.command, pending.since_s(settings.max_frame_age), request.follow):
+            try:
+                result, frame = self._answer(request, pending)
+            except ZsrisError as error:
+                result, frame = Result(Status.ERROR, command=request.command, message=str(error)), None
+            except Exception as error:  # noqa: BLE001 - every call gets an answer with a status
+                result, frame = Result(Status.ERROR, command=request.command,
+                                       message=f"internal error: {error}"), None
+            response.result = node.result_message(pending, result, frame)
+            follows = request.follow or result.action == "follow"
+            if follows and result.status is Status.OK and frame is not None and result.mask is not None:
+                response.result.tracking = True
+                response.result.track_id = node.follow.start(response.result, result, frame,
+                                                             pending.since_s(settings.max_frame_age))
         node.stats[f"service_{result.status.value}"] += 1
         return response
 

@@ -87,7 +87,8 @@ def _make_sequence(rng, frames: int, height: int, width: int, leave: bool, scale
     # The view samples the canvas at 0.67-0.9x: without a low-pass (a real lens has one) the table's
     # one-pixel grain aliases into moire that moves unlike the table.
     scene.image = cv2.GaussianBlur(scene.image, (0, 0), 0.5 * scale)
-    rendered = [_render(scene, target, a, (height, width), occluder[t], light[t], rng, path[0][0, 0])
+    table = empty_table(scene)
+    rendered = [_render(scene, target, a, (height, width), occluder[t], light[t], rng, path[0][0, 0], table)
                 for t, a in enumerate(path)]
     camera_k = _view_intrinsics(scene.camera_k, path[0])
     return Sequence(rendered, scene, target, expression, camera_k, events, path)
@@ -174,10 +175,9 @@ def _view_intrinsics(k: np.ndarray, affine: np.ndarray) -> np.ndarray:
 
 
 def _render(scene: Scene, target: int, affine: np.ndarray, size: tuple[int, int], occluder, gain: np.ndarray,
-            rng, zoom0: float) -> SequenceFrame:
+            rng, zoom0: float, table: np.ndarray) -> SequenceFrame:
     height, width = size
-    image = cv2.warpAffine(scene.image, affine, (width, height), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REFLECT)
+    image = _view(scene, affine, size, table)
     masks = np.stack([_warp_mask(o.mask, affine, size) for o in scene.objects])
     depth = cv2.warpAffine(scene.depth, affine, (width, height), flags=cv2.INTER_NEAREST,
                            borderMode=cv2.BORDER_REPLICATE) * (zoom0 / affine[0, 0])  # closer as it zooms in
@@ -197,6 +197,31 @@ def _render(scene: Scene, target: int, affine: np.ndarray, size: tuple[int, int]
     cv2.randn(noise, (0.0, 0.0, 0.0), (2.0, 2.0, 2.0))  # sensor noise (seeded per sequence: cv2.setRNGSeed)
     frame = cv2.add(lit.astype(np.int16), noise, dtype=cv2.CV_16S)
     return SequenceFrame(np.clip(frame, 0, 255).astype(np.uint8), masks, depth.astype(np.float32), occluded)
+
+
+def _view(scene: Scene, affine: np.ndarray, size: tuple[int, int], table: np.ndarray) -> np.ndarray:
+    """The camera's view of the canvas; beyond the canvas the table goes on without objects (its
+    mirror image with the objects painted out): a mirror of the canvas itself would show a second
+    copy of the objects near its edge, a look-alike that is not in the truth."""
+    height, width = size
+    image = cv2.warpAffine(scene.image, affine, (width, height), flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    inside = cv2.warpAffine(np.ones(scene.image.shape[:2], np.float32), affine, (width, height),
+                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if inside.min() >= 1.0:
+        return image
+    beyond = cv2.warpAffine(table, affine, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    weight = inside[..., None]
+    return (image * weight + beyond * (1.0 - weight)).round().astype(np.uint8)
+
+
+def empty_table(scene: Scene) -> np.ndarray:
+    """The canvas with its objects painted out (OpenCV inpainting): what lies beyond it."""
+    objects = np.zeros(scene.image.shape[:2], bool)
+    for obj in scene.objects:
+        objects |= obj.mask
+    grown = cv2.dilate(objects.astype(np.uint8), np.ones((9, 9), np.uint8))
+    return cv2.inpaint(scene.image, grown, 5, cv2.INPAINT_TELEA)
 
 
 def _occluder_mask(target: np.ndarray, placement: tuple[float, float], size: tuple[int, int]) -> np.ndarray:

@@ -2,5 +2,6 @@
 flow and colour back-projection), corrected by the full pipeline's re-grounding."""
 
 from .follower import Follower, TrackUpdate
+from .identity import Grounding
 
-__all__ = ["Follower", "TrackUpdate"]
+__all__ = ["Follower", "Grounding", "TrackUpdate"]

@@ -66,6 +66,17 @@ class ColourModel:
         keep = cv2.morphologyEx(keep.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
         return Region(shape.x0, shape.y0, keep)
 
+    def likelihood(self, patch: np.ndarray) -> np.ndarray:
+        """uint8 0/255 image: which pixels of an RGB patch have the object's colour and brightness
+        (dark pixels, which carry no colour, are not counted): a back-projection to search in."""
+        if self.histogram is None:
+            return np.zeros(patch.shape[:2], np.uint8)
+        planes, dark = chromaticity(patch)
+        total = patch.astype(np.float32).sum(axis=2)
+        low, high = BRIGHTNESS_BAND
+        likely = self._lookup(planes) & (total >= low * self.brightness) & (total <= high * self.brightness) & ~dark
+        return likely.astype(np.uint8) * 255
+
     def adapt(self, rgb: np.ndarray, visible: Region) -> None:
         self.fit(rgb, visible, ADAPT)
 

@@ -33,6 +33,8 @@ MIN_SHIFT_POINTS = 3  # fewer points than MIN_POINTS but at least these, agreein
 JUMP_AGREEMENT = 0.6  # a motion unlike any prediction is believed when this share of the followed points agrees
 JUMP_SHARE = 0.3  # ... and they are at least this share of all points (not a few left on an occluder)
 SCENE_AGREEMENT = 0.5  # the view's motion counts when this share of its points agrees on it
+GRID = 4  # the view's motion must be agreed on all over the image: cells of a GRID x GRID grid
+SCENE_CELLS = 6  # ... a motion whose points cover this many cells is the view's even when they are few
 
 
 @dataclass
@@ -78,6 +80,8 @@ class FlowTracker:
         self.previous: np.ndarray | None = None
         self.velocity = np.eye(3)  # the last frame's motion: this frame's prediction
         self.scene = SceneMotion()
+        self.view = np.eye(3)  # the view's last measured motion per frame (repeated while it gives none)
+        self.view_step = np.eye(3)  # the view's motion over the last step
 
     def reset(self, grey: np.ndarray, support: Region) -> None:
         """New features on ``grey`` inside ``support``."""
@@ -85,12 +89,15 @@ class FlowTracker:
         self.points = _corners(grey, support, self.max_points)
         self.velocity = np.eye(3)
         self.scene.reset(grey, support)
+        self.view_step = np.eye(3)
 
-    def step(self, grey: np.ndarray, support: Region, trust_jumps: bool = True) -> Motion:
+    def step(self, grey: np.ndarray, support: Region, trust_jumps: bool = True, span: int = 1) -> Motion:
         """The motion from the previous frame to ``grey``; features are topped up inside ``support``
         (the region's place in the previous frame) when too few are left. ``trust_jumps`` False (the
         object is mostly hidden): when the points disagree with every prediction, the view's motion
-        (or the last motion) is used instead of following whatever covers the object."""
+        (or the last motion) is used instead of following whatever covers the object. ``span``: camera
+        frames between the two (frames skipped when the follower fell behind): the last motion is
+        predicted that many times over."""
         if self.previous is None:
             raise RuntimeError("FlowTracker.step before reset")
         if len(self.points) < self.max_points // 2:
@@ -101,18 +108,39 @@ class FlowTracker:
         forward, good = _lucas_kanade(self.previous, grey, both) if len(both) else (both, np.zeros(0, bool))
         count = len(self.points)
         scene = self.scene.update(forward[count:], good[count:])
-        motion, kept = self._object_motion(forward[:count], good[:count], scene, trust_jumps, support.extent)
+        self._saw_view(scene, span)
+        motion, kept = self._object_motion(forward[:count], good[:count], scene, trust_jumps, support.extent, span)
         self.previous, self.points = grey, kept
-        self.velocity = motion.affine if motion.affine is not None else np.eye(3)
+        self.velocity = fraction(motion.affine, 1.0 / span) if motion.affine is not None else np.eye(3)
         return motion
 
+    def step_view(self, grey: np.ndarray, avoid: Region) -> np.ndarray:
+        """The view's motion alone, from the previous frame to ``grey`` (3x3): where a still object
+        that is out of sight has gone (a lost track is searched for there). When the view gives no
+        estimate the last motion is repeated (a camera moves smoothly)."""
+        if self.previous is None:
+            raise RuntimeError("FlowTracker.step_view before reset")
+        self.scene.top_up(self.previous, avoid)
+        points = self.scene.points
+        forward, good = _lucas_kanade(self.previous, grey, points) if len(points) else (points, np.zeros(0, bool))
+        self._saw_view(self.scene.update(forward, good), 1)
+        self.previous, self.points = grey, np.empty((0, 1, 2), np.float32)
+        self.velocity = self.view
+        return self.view_step.copy()
+
+    def _saw_view(self, scene: np.ndarray | None, span: int) -> None:
+        if scene is not None:
+            self.view = fraction(scene, 1.0 / span)
+        self.view_step = scene if scene is not None else np.linalg.matrix_power(self.view, span)
+
     def _object_motion(self, forward: np.ndarray, good: np.ndarray, scene: np.ndarray | None, trust_jumps: bool,
-                       extent: float) -> tuple[Motion, np.ndarray]:
+                       extent: float, span: int = 1) -> tuple[Motion, np.ndarray]:
         points = self.points
         if len(points) < MIN_POINTS:
             return (Motion(scene, 0, len(points), coasting=True) if scene is not None
                     else Motion(None, 0, len(points))), forward[good]
-        predictions = [self.velocity] + ([scene] if scene is not None else [])
+        velocity = np.linalg.matrix_power(self.velocity, span)
+        predictions = [velocity] + ([scene] if scene is not None else [])
         agreeing = [good & (np.linalg.norm((forward - cv2.transform(points, h[:2])).reshape(-1, 2), axis=1)
                             < GATE_PX) for h in predictions]
         best = int(np.argmax([a.sum() for a in agreeing]))
@@ -122,10 +150,10 @@ class FlowTracker:
         if gated.sum() >= MIN_SHIFT_POINTS:  # a few points still move as predicted: the rest is an occluder
             return _translation(points[gated], forward[gated], prediction)
         if good.sum() >= MIN_POINTS and trust_jumps:
-            jump, kept = _similarity(points[good], forward[good], self.velocity, extent)
+            jump, kept = _similarity(points[good], forward[good], velocity, extent)
             if jump.inliers >= JUMP_AGREEMENT * good.sum() and jump.inliers >= JUMP_SHARE * len(points):
                 return jump, kept  # the object's points all moved at once, unlike any prediction
-        coast = scene if scene is not None else self.velocity  # hidden: move with the view
+        coast = scene if scene is not None else velocity  # hidden: move with the view
         return Motion(coast.copy(), 0, int(good.sum()), coasting=True), forward[gated]
 
 
@@ -136,6 +164,7 @@ class SceneMotion:
     def __init__(self, max_points: int = 120):
         self.max_points = max_points
         self.points = np.empty((0, 1, 2), np.float32)
+        self.size = (1, 1)  # (H, W) of the frames
 
     def reset(self, grey: np.ndarray, avoid: Region) -> None:
         self.points = self._detect(grey, avoid)
@@ -147,19 +176,45 @@ class SceneMotion:
 
     def update(self, forward: np.ndarray, good: np.ndarray) -> np.ndarray | None:
         """3x3 similarity of the view from where its points were to ``forward`` (the flow's answer),
-        or None when the view gives no clear answer."""
+        or None when the view gives no clear answer. The view's motion is the one the whole view
+        agrees on, not the largest group of points: a textured arm moving across the view can carry
+        more points than the table, but the table's points lie all over the image. So the largest
+        motion and the largest among the other points are both estimated (RANSAC), and the one whose
+        points cover more of the image (cells of a grid) is the view's."""
         if good.sum() < MIN_POINTS:
             self.points = forward[good]
             return None
-        affine, flags = cv2.estimateAffinePartial2D(self.points[good], forward[good], method=cv2.RANSAC,
-                                                    ransacReprojThreshold=RANSAC_PX)
-        if affine is None or not _plausible(affine) or flags.sum() < SCENE_AGREEMENT * good.sum():
-            self.points = forward[good]
+        before, after = self.points[good], forward[good]
+        best, best_cells, remaining = None, 0, np.ones(len(before), bool)
+        for _ in range(2):
+            if remaining.sum() < MIN_POINTS:
+                break
+            affine, flags = cv2.estimateAffinePartial2D(before[remaining], after[remaining], method=cv2.RANSAC,
+                                                        ransacReprojThreshold=RANSAC_PX)
+            if affine is None:
+                break
+            inliers = np.zeros(len(before), bool)
+            inliers[np.flatnonzero(remaining)[flags.ravel().astype(bool)]] = True
+            remaining &= ~inliers
+            cells = self._cells(after[inliers])
+            if inliers.sum() >= MIN_POINTS and _plausible(affine) and cells > best_cells:
+                best, best_cells, kept = affine, cells, inliers
+        if best is None or kept.sum() < SCENE_AGREEMENT * len(before) and best_cells < SCENE_CELLS:
+            self.points = after
             return None
-        self.points = forward[good][flags.ravel().astype(bool)]
-        return np.vstack([affine, [0.0, 0.0, 1.0]])
+        self.points = after[kept]
+        return np.vstack([best, [0.0, 0.0, 1.0]])
+
+    def _cells(self, points: np.ndarray) -> int:
+        """Cells of a GRID x GRID grid over the image that hold at least one of the points."""
+        height, width = self.size
+        xy = points.reshape(-1, 2)
+        cols = np.clip((xy[:, 0] * GRID / max(width, 1)).astype(int), 0, GRID - 1)
+        rows = np.clip((xy[:, 1] * GRID / max(height, 1)).astype(int), 0, GRID - 1)
+        return len(set(zip(rows.tolist(), cols.tolist(), strict=True)))
 
     def _detect(self, grey: np.ndarray, avoid: Region) -> np.ndarray:
+        self.size = grey.shape
         mask = np.full(grey.shape, 255, np.uint8)
         height, width = avoid.mask.shape
         mask[avoid.y0:avoid.y0 + height, avoid.x0:avoid.x0 + width][avoid.mask] = 0
@@ -188,7 +243,17 @@ def _lucas_kanade(previous: np.ndarray, grey: np.ndarray, points: np.ndarray) ->
     backward, status_back, _ = cv2.calcOpticalFlowPyrLK(grey, previous, forward, None, winSize=WINDOW,
                                                         maxLevel=LEVELS, criteria=LK_CRITERIA)
     error = np.linalg.norm((backward - points).reshape(-1, 2), axis=1)
-    return forward, (status.ravel() == 1) & (status_back.ravel() == 1) & (error < FORWARD_BACKWARD_PX)
+    return forward, ((status.ravel() == 1) & (status_back.ravel() == 1) & (error < FORWARD_BACKWARD_PX)
+                     & _inside(points, grey.shape) & _inside(forward, grey.shape))
+
+
+def _inside(points: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Points whose flow window lies in the image: at the border the window is cut and a point
+    there sticks to the edge (an object leaving the view would stay at the border)."""
+    xy = points.reshape(-1, 2)
+    margin = WINDOW[0] // 2
+    return ((xy[:, 0] >= margin) & (xy[:, 0] < size[1] - margin) & (xy[:, 1] >= margin)
+            & (xy[:, 1] < size[0] - margin))
 
 
 def _similarity(before: np.ndarray, after: np.ndarray, velocity: np.ndarray,
@@ -228,6 +293,18 @@ def _translation(before: np.ndarray, after: np.ndarray, velocity: np.ndarray) ->
     affine = np.eye(3)
     affine[:2, :2], affine[:2, 2] = linear, shift
     return Motion(affine, int(inliers.sum()), len(before)), after[inliers]
+
+
+def fraction(affine: np.ndarray, share: float) -> np.ndarray:
+    """A share of a similarity motion (3x3): its scale, turn and shift taken ``share`` of the way
+    (frames between two measured ones; the motion of one frame out of several)."""
+    scale = float(np.sqrt(abs(np.linalg.det(affine[:2, :2]))))
+    angle = float(np.arctan2(affine[1, 0], affine[0, 0]))
+    scale, angle = scale ** share, angle * share
+    out = np.eye(3)
+    out[:2, :2] = scale * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    out[:2, 2] = affine[:2, 2] * share
+    return out
 
 
 GREY_LEVEL = 110.0  # every frame's mean grey level before the flow
