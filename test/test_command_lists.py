@@ -1,23 +1,25 @@
 """Every object a command names (``ParsedCommand.objects``, the contract between the command
 reader and set grounding, issue 20): the lists a person says, with the real spaCy model.
 
-Cases the current rule-based reader gets wrong are marked xfail (strict, so a reader that
-learns them makes the mark fail and it is removed): they need the trained command reader of
-issue 19, which fills the same fields."""
+Read as users get it: the shipped command reader in its default mode (``command.reader``,
+combined since issue 19). Cases it still gets wrong are strict xfails, so a reader that learns
+them makes the mark fail and it is removed."""
 
 from __future__ import annotations
 
 import pytest
 
+from ros2_zsris.core.config import CommandConfig
 from ros2_zsris.core.language.command import CommandParser
+from ros2_zsris.core.language.reader import CommandReader
 from ros2_zsris.core.language.text import load_spacy
 
-NEEDS_READER = pytest.mark.xfail(reason="needs the trained command reader (issue 19)", strict=True)
+NEEDS_READER = pytest.mark.xfail(reason="not read yet by the shipped reader", strict=True)
 
 
 @pytest.fixture(scope="module")
 def parser():
-    return CommandParser(load_spacy("auto"))
+    return CommandParser(load_spacy("auto"), reader=CommandReader(), mode=CommandConfig().reader)
 
 
 @pytest.mark.parametrize(("command", "objects"), [
@@ -37,17 +39,16 @@ def parser():
     ("table covered with snacks and drinks", ["table covered with snacks and drinks"]),
     ("bring me the cup and put it in the box", ["the cup"]),  # a second clause, not a second object
     ("the two balls on the left", ["the two balls on the left"]),  # a set is one item (expression analysis)
-    pytest.param("the cup and the ball", ["the cup", "the ball"], marks=NEEDS_READER),
-    pytest.param("the cup, the ball and the cube", ["the cup", "the ball", "the cube"], marks=NEEDS_READER),
-    pytest.param("pick up the cup, the ball and the cube", ["the cup", "the ball", "the cube"], marks=NEEDS_READER),
+    # read since the trained reader (issue 19): lists in a bare expression, comma lists, "plus"
+    ("the cup and the ball", ["the cup", "the ball"]),
+    ("the cup, the ball and the cube", ["the cup", "the ball", "the cube"]),
+    ("pick up the cup, the ball and the cube", ["the cup", "the ball", "the cube"]),
+    ("the cup left of the bowl and the ball", ["the cup left of the bowl", "the ball"]),
+    ("pick up the cup between the ball and the cone", ["the cup between the ball and the cone"]),
+    ("the cup plus the ball", ["the cup", "the ball"]),
+    ("fetch the cup, the ball", ["the cup", "the ball"]),
     pytest.param("get the red cup, the green ball, and the yellow cube",
                  ["the red cup", "the green ball", "the yellow cube"], marks=NEEDS_READER),
-    pytest.param("the cup left of the bowl and the ball", ["the cup left of the bowl", "the ball"],
-                 marks=NEEDS_READER),
-    pytest.param("pick up the cup between the ball and the cone", ["the cup between the ball and the cone"],
-                 marks=NEEDS_READER),
-    pytest.param("the cup plus the ball", ["the cup", "the ball"], marks=NEEDS_READER),
-    pytest.param("fetch the cup, the ball", ["the cup", "the ball"], marks=NEEDS_READER),
 ])
 def test_every_object_named_in_order(parser, command, objects):
     parsed = parser.parse(command)

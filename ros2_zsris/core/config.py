@@ -135,7 +135,7 @@ class CommandConfig:
     context_timeout: float = 30.0  # s; how long an answer stays the context of follow-ups ("the other one")
     # combined: the trained reader with the rules where they are right (language/reading.py);
     # learned: the trained reader alone; rules: the hand-written rules alone (bench/COMMANDS.md)
-    reader: str = "rules"
+    reader: str = "combined"
 
     def validate(self) -> None:
         _check(self.context_timeout >= 0, "command.context_timeout", self.context_timeout,

@@ -100,20 +100,19 @@ SUPERLATIVES = ("biggest", "smallest", "largest", "tallest", "shortest", "widest
 COMPARATIVES = ("bigger", "smaller", "larger", "taller", "shorter", "closer", "further", "farther", "higher", "lower",
                 "wider", "darker", "lighter", "longer")
 NUMBER_WORDS = ("two", "three", "four", "five", "six", "2", "3", "4")
-# Words that are nouns in labels but also verbs or command words: labels that start with them must
-# still be read as labels ("drink on the right", "stop sign", "watch on wrist", "can on the shelf").
+# Words that are nouns first but can also be verbs or command words: labels start with them
+# ("drink on the right", "stop sign", "watch on wrist", "can on the shelf") and stay labels. Words
+# that are request verbs first (pick, grab, open, push, find) are not here: "open pizza" is a request.
 VERBLIKE_NOUNS = (
-    "drink", "watch", "can", "stop", "cut", "play", "show", "close", "bear", "duck", "fly", "ring", "box", "cup",
-    "light", "plant", "pitcher", "catch", "bat", "hit", "kick", "slice", "cover", "wrap", "roll", "stand", "rest",
-    "sign", "stick", "top", "back", "front", "turn", "spread", "dip", "spray", "lift", "press", "pack", "pile",
-    "stack", "sink", "drop", "block", "bowl", "pan", "pot", "plate", "glass", "figure", "fence", "hand", "head",
-    "face", "wave", "shower", "tie", "walk", "ride", "run", "jump", "swing", "dress", "cook", "paint", "print",
-    "check", "mark", "note", "bag", "seat", "bench", "table", "place", "point", "look", "view", "match", "pick",
-    "carry", "pull", "push", "break", "bite", "snack", "toast", "water", "milk", "juice", "coffee", "tea", "grill",
-    "park", "wait", "open", "clear", "empty", "clean", "slide", "lock", "key", "switch", "charge", "dish", "spoon",
-    "fork", "brush", "comb", "mop", "hammer", "saw", "drill", "file", "iron", "fan", "heat", "can you see",
-    "pick up", "close up", "look out", "take out", "hang", "pass", "serve", "hold", "bake", "fry", "frame", "set",
-    "go", "get", "give", "find", "please", "thanks", "hello", "help", "order", "guide", "monitor", "track", "trace",
+    "drink", "watch", "can", "stop sign", "bear", "duck", "fly", "ring", "box", "cup", "light", "plant", "pitcher",
+    "bat", "slice", "cover", "stand", "sign", "stick", "top", "back", "front", "sink", "block", "bowl", "pan",
+    "pot", "plate", "glass", "figure", "fence", "hand", "head", "face", "shower", "tie", "dress", "print", "note",
+    "bag", "seat", "bench", "table", "match", "snack", "toast", "water", "milk", "juice", "coffee", "tea", "grill",
+    "key", "switch", "dish", "spoon", "fork", "brush", "comb", "mop", "hammer", "saw", "drill", "file", "iron",
+    "fan", "frame", "monitor", "screen", "cap", "jar", "bottle", "pad", "ball", "bed", "chair", "can opener",
+    "stop light", "walk sign", "play area", "wait staff", "pick up truck", "race car", "step stool",
+    "cutting board", "hot dog", "ice cream", "rest area", "fire hydrant", "parking meter", "remote",
+    "cake", "train", "bus", "boat", "kite", "skate", "board", "trunk", "horn", "bell", "lamp", "shade", "fold",
 )
 LABEL_TAILS = ("left", "right", "middle", "on left", "on right", "bottom left", "in back", "front", "far right",
                "closest to cam", "near cam", "closest", "top", "in middle", "partially seen", "cut off",

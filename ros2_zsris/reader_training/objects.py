@@ -61,7 +61,7 @@ class ObjectGenerator:
             return self.pick(ow.TABLETOP_KINDS)
         if roll < 0.92 and self.rare_nouns:
             return self.pick(self.rare_nouns)
-        return self.pick(ow.VERBLIKE_NOUNS[:150])
+        return self.pick(ow.VERBLIKE_NOUNS)
 
     def determiner(self, p_none: float = 0.15) -> str:
         if self.chance(p_none):

@@ -79,7 +79,26 @@ VERB_FRAMES: tuple[tuple[str, str], ...] = (
     ("bring up X", "hand over"), ("give X a look", "look at"), ("get eyes on X", "look at"),
     ("stand next to X", "go to"), ("sit by X", "go to"), ("wait next to X", "go to"), ("park beside X", "go to"),
     ("stop at X", "go to"), ("drive around X", "go to"), ("circle around X", "go to"), ("hover over X", "go to"),
+    ("clear away X", "other"), ("get rid of X", "other"), ("check on X", "look at"), ("wave at X", "other"),
+    ("fold X", "other"), ("face X", "look at"), ("switch X on", "other"), ("switch X off", "other"),
+    ("take X away", "pick up"), ("hang X up", "put down"), ("hold onto X", "pick up"), ("say hi to X", "other"),
+    ("knock on X", "touch"), ("stir X", "other"), ("drop off X", "put down"), ("empty out X", "other"),
+    ("look after X", "look at"), ("keep hold of X", "pick up"), ("pick out X", "point at"),
 )
+# Words after the object about how the action is done, not which object: results, measures,
+# instruments, sources ("set X upright", "rotate X ninety degrees", "pick up X with both hands").
+MANNER_TAILS = ("upright", "upside down", "on its side", "flat", "the right way up", "sideways", "open", "shut",
+                "ninety degrees", "90 degrees", "a quarter turn", "halfway", "all the way around", "twice",
+                "with both hands", "with one hand", "with the gripper", "with the suction cup", "by the handle",
+                "from the shelf", "from the table", "off the table", "out of the box", "off the floor",
+                "from over there", "from the counter", "out of the drawer", "slowly and carefully",
+                "without dropping it", "without spilling", "as gently as you can", "a couple of times")
+# A clause of context before the request ("i'm thirsty, could you grab X", "after lunch, move X").
+CONTEXT_CLAUSES = ("i'm thirsty,", "my hands are full,", "after lunch,", "mom said you have to",
+                   "when you get a sec,", "if you see it,", "tomorrow morning", "pretty please",
+                   "before you go,", "while you're at it,", "since you're there,", "as soon as possible",
+                   "once you're done,", "it's for the kids,", "i'm cooking, so", "this is urgent,",
+                   "we have guests,", "i can't reach it,", "for the demo,", "next,", "ok last thing,")
 # Wishes and states that give the object and where it should be: "it'd be nice if X were in D".
 STATE_FRAMES = ("it'd be nice if X were", "i'd like X", "i want X", "i need X", "X should go", "X goes",
                 "X belongs", "can X go", "let's get X", "make sure X is", "X needs to be", "X has to go",
@@ -108,8 +127,8 @@ PLACE_FRAMES: tuple[tuple[str, str], ...] = (
 DESTINATION_PREPS = ("in", "into", "on", "onto", "on top of", "next to", "in front of", "behind", "beside", "inside",
                      "to the left of", "to the right of", "under", "near", "by", "to",
                      "inside of", "underneath", "below", "above", "over", "towards",
-                     "left of", "right of", "back in", "back on", "back into",
-                     "over to", "up on", "down on", "down in", "down next to", "at", "against", "beneath",
+                     "left of", "right of", "back in", "back on", "back into", "back to",
+                     "at", "against", "beneath",
                      "on the left side of", "on the right side of", "close to", "closer to", "right next to",
                      "alongside", "in the middle of", "across from", "away from", "out of", "off")
 DIRECTIONS = ("to the left", "to the right", "over here", "over there", "here", "there", "back", "aside", "away",

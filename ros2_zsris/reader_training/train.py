@@ -84,8 +84,8 @@ def _env() -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "build" / "command_reader")
-    parser.add_argument("--examples", type=int, default=60000, help="generated training commands")
-    parser.add_argument("--steps", type=int, default=6000, help="spaCy training steps")
+    parser.add_argument("--examples", type=int, default=100000, help="generated training commands")
+    parser.add_argument("--steps", type=int, default=8000, help="spaCy training steps")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--install", action="store_true", help="copy the result into ros2_zsris/embedded")
     options = parser.parse_args()

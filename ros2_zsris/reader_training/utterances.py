@@ -98,6 +98,8 @@ class CommandGenerator:
 
     # ------------------------------------------------------------------ requests
     def lead(self, pieces: Pieces) -> None:
+        if self.chance(0.05):
+            pieces.add(self.pick(rw.CONTEXT_CLAUSES))
         if self.chance(0.25):
             pieces.add(self.pick(rw.LEADS))
             if self.chance(0.4):
@@ -108,6 +110,8 @@ class CommandGenerator:
             pieces.add(self.pick(rw.CHAINS))
 
     def tail(self, pieces: Pieces) -> None:
+        if self.chance(0.08):
+            pieces.add(self.pick(rw.MANNER_TAILS))
         if self.chance(0.1):
             pieces.add(self.pick(rw.AFTER_CLAUSES))
         if self.chance(0.3):
@@ -128,6 +132,8 @@ class CommandGenerator:
             before_words[0] = _gerund(before_words[0])
         if before_words and self.chance(0.04):  # typed in a hurry: 'pik up', 'grabb'
             before_words[0] = _typo(before_words[0], self.rng)
+        elif before_words and self.chance(0.03):  # a stutter: 'pick pick up'
+            before_words.insert(0, before_words[0])
         _verb_words(pieces, before_words)
         pieces.add(expression if expression is not None else self.expression(), obj_label)
         _verb_words(pieces, after.split())
@@ -152,11 +158,16 @@ class CommandGenerator:
         place = self.objects.noun_phrase(simple=True)
         if self.chance(0.05):
             return f"between {place} and {self.objects.noun_phrase(simple=True)}"
-        if self.chance(0.2):  # the destination's own relation
-            place += " " + self.pick(("on the left", "on the right", "next to the sink", "by the window",
-                                      "with the red lid", "near the door", "on the shelf", "at the back",
-                                      f"next to the {self.objects.head()}", f"behind the {self.objects.head()}",
-                                      "in the corner", "closest to you", "on the top shelf"))
+        if self.chance(0.25):  # the destination's own relation
+            roll = self.rng.random()
+            place += " " + (self.pick(("on the left", "on the right", "by the window", "with the red lid",
+                                       "in the corner", "closest to you", "on the top shelf", "at the back",
+                                       "that's closest to you", "which is on the left", "under the desk",
+                                       "on the counter", "near the fridge")) if roll < 0.4
+                            else f"{self.pick(('next to', 'behind', 'near', 'beside', 'under', 'by', 'left of'))} "
+                                 f"{self.objects.noun_phrase(simple=True)}" if roll < 0.8
+                            else self.pick(("that is", "which is", "that's")) + " "
+                            + self.pick(("on the left", "closest to you", "empty", "by the door", "open")))
         return f"{self.common(rw.DESTINATION_PREPS)} {place}"
 
     def destination(self) -> Labelled:
@@ -208,12 +219,29 @@ class CommandGenerator:
     def listed(self) -> Labelled:
         """'grab X and Y', 'bring me X, Y and Z', 'first X, then Y', 'X as well as Y'."""
         pieces = Pieces()
-        self.lead(pieces)
-        frame, action = self.pick(rw.VERB_FRAMES[:60])
+        if self.chance(0.2):  # a list alone: 'the cup and the ball', 'pizza first, bowl of sushi second'
+            frame, action, kind = "X", "", "bare"
+        else:
+            self.lead(pieces)
+            frame, action = self.pick(rw.VERB_FRAMES[:60])
+            kind = "follow" if action == "follow" else "request"
         before, _, after = frame.partition("X")
         _verb_words(pieces, before.split())
         if self.chance(0.15):
             pieces.add("both")
+        if self.chance(0.2):  # 'first X, then Y', 'X first, Y second', 'X followed by Y'
+            first, second = self.pick((("first", ", then"), ("", "first, then"), ("", "first,"),
+                                       ("start with", ", then"), ("", "followed by"), ("", "and after that"),
+                                       ("", ", and then")))
+            pieces.add(first).add(self.objects.expression(), "OBJ")
+            for word in second.replace(",", " ,").split():
+                pieces.add(word)
+            pieces.add(self.objects.expression(), "OBJ")
+            if first == "" and second == "first,":
+                pieces.add("second")
+            _verb_words(pieces, after.split())
+            self.tail(pieces)
+            return pieces.build(kind)
         count = 3 if self.chance(0.25) else 2
         for k in range(count):
             if k:
@@ -224,7 +252,7 @@ class CommandGenerator:
             pieces.add(self.objects.expression(), "OBJ")
         _verb_words(pieces, after.split())
         self.tail(pieces)
-        return pieces.build("follow" if action == "follow" else "request")
+        return pieces.build(kind)
 
     def object_first(self) -> Labelled:
         """'the red cup, grab it', 'that bottle over there - pick it up please'."""

@@ -55,4 +55,4 @@ class CommandParser(RuleParser):
         learned = parsed_from_reading(reading, command, self)
         if self.mode == "learned":
             return learned
-        return combine(with_objects(self._parse(command), self), learned, reading)
+        return combine(with_objects(self._parse(command), self), learned, reading, self._verbs)

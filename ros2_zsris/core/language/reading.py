@@ -7,9 +7,10 @@ one", objects that name nothing ("something"), and the destination's object ("in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .command_words import _OTHER_FORMS
+from .command_words import _OTHER_FORMS, COMPOUND_NOUNS, NOUN_LIKE_VERBS
 from .parsed import ParsedCommand, normalise
 from .reader import Reading
 from .rule_splitting import destination_object
@@ -32,8 +33,13 @@ def parsed_from_reading(reading: Reading, command: str, parser: RuleParser) -> P
         return ParsedCommand(command, has_referent=False, refusal=code, reason=_REASONS[code].format(text=text))
     objects = [" ".join(normalise(o)) for o in reading.objects]
     objects = [o for o in objects if o]
-    verb_words = normalise(" ".join(reading.verbs))
-    action = _action(reading, verb_words, parser)
+    verbs = list(reading.verbs)
+    modifier = normalise(reading.verb_before_object)
+    if objects and modifier and not any(w in parser._verbs for w in modifier):
+        objects[0] = " ".join(modifier) + " " + objects[0]  # "pick up chocolate | cake": a modifier
+        verbs.remove(reading.verb_before_object)
+    verb_words = normalise(" ".join(verbs))
+    action = _action(reading, verbs, verb_words, parser)
     parsed = ParsedCommand(command, action=action, action_verb=" ".join(verb_words),
                            count=reading.kind == "count")
     if reading.kind == "bare" and " ".join(objects) in _OTHER_FORMS | {text}:
@@ -46,24 +52,59 @@ def parsed_from_reading(reading: Reading, command: str, parser: RuleParser) -> P
     return parsed
 
 
-def _action(reading: Reading, verb_words: list[str], parser: RuleParser) -> str:
+def _action(reading: Reading, verbs: list[str], verb_words: list[str], parser: RuleParser) -> str:
     if reading.kind in ("follow", "count"):
         return reading.kind
     if reading.kind == "bare" or not verb_words:
         return ""
-    if reading.destination and len(reading.verbs) > 1:  # "grab X and put it in D": the last verb places it
-        last = normalise(reading.verbs[-1])
+    if reading.destination and len(verbs) > 1:  # "grab X and put it in D": the last verb places it
+        last = normalise(verbs[-1])
         return parser._action_of(last) if last else parser._action_of(verb_words)
     return parser._action_of(verb_words)
 
 
-def combine(rules: ParsedCommand, learned: ParsedCommand, reading: Reading) -> ParsedCommand:
+def combine(rules: ParsedCommand, learned: ParsedCommand, reading: Reading, verbs: frozenset[str]) -> ParsedCommand:
     """The combination shipped as ``command.reader: combined`` (chosen on development sets,
-    bench/COMMANDS.md): the learned reading, except where the rules found a request verb the reader
-    calls a bare label ("tap the cup": its verb is rare), and where both refuse (the rules' reason
-    names what they recognised: a stop, a question, chit-chat)."""
-    if reading.kind == "bare" and rules.has_referent and rules.action and not rules.followup:
+    bench/COMMANDS.md): the learned reading, except
+    - where both read a bare label with one object: the label is then kept whole, as the rules keep
+      it ("step stool", "pizza slice closest": the reader may cut a compound it does not know);
+    - where the reader saw nothing but a verb and one object, and that verb is a word the rules know as
+      an everyday object word too ("push cart", "open umbrella on left", "show horse far right") or
+      none of its words is a verb in the lexicon (``verbs``: "daddy brown shirt", "persn far left"):
+      the words alone cannot tell a request from a label there, so the label is kept;
+    - where the rules read a follow-up ("no, the other one", "pick it up", "the one left of it"): the
+      conversation's context is theirs;
+    - where the reader kept in the object the words the rules read as the destination of a place
+      verb ("put the red cup next to the blue bowl": the rules' destination ends the reader's object),
+      which are then the destination;
+    - where both refuse (the rules' reason names what they recognised: a stop, a question, chit-chat)."""
+    if rules.followup:
+        return rules
+    learned = _destination_from_rules(rules, learned)
+    rules_bare = rules.has_referent and not rules.action and not rules.followup
+    if rules_bare and ((reading.kind == "bare" and len(reading.objects) == 1) or _noun_like_start(reading, verbs)):
         return rules
     if not learned.has_referent and not learned.followup and not rules.has_referent and not rules.followup:
         return rules
     return learned
+
+
+def _noun_like_start(reading: Reading, verbs: frozenset[str]) -> bool:
+    words = normalise(reading.text)
+    return reading.unmarked and bool(words) and (
+        words[0] in NOUN_LIKE_VERBS or not any(w in verbs for v in reading.verbs for w in normalise(v))
+        or any(" ".join(words).startswith(c + " ") for c in COMPOUND_NOUNS))
+
+
+def _destination_from_rules(rules: ParsedCommand, learned: ParsedCommand) -> ParsedCommand:
+    if not (rules.destination and learned.has_referent and learned.objects) or learned.destination:
+        return learned
+    words, tail = normalise(learned.objects[0]), normalise(rules.destination)
+    if len(words) <= len(tail) or words[-len(tail):] != tail:
+        return learned
+    first = " ".join(words[:-len(tail)])
+    expression = normalise(learned.expression)
+    if len(expression) > len(tail) and expression[-len(tail):] == tail:
+        expression = expression[:-len(tail)]
+    return replace(learned, expression=" ".join(expression), objects=[first, *learned.objects[1:]],
+                   destination=rules.destination, destination_object=rules.destination_object)
