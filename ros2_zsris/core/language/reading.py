@@ -74,13 +74,18 @@ def combine(rules: ParsedCommand, learned: ParsedCommand, reading: Reading, verb
       the words alone cannot tell a request from a label there, so the label is kept;
     - where the rules read a follow-up ("no, the other one", "pick it up", "the one left of it"): the
       conversation's context is theirs;
-    - where the reader kept in the object the words the rules read as the destination of a place
-      verb ("put the red cup next to the blue bowl": the rules' destination ends the reader's object),
-      which are then the destination;
+    - where the reader found no destination but the rules found one for a place verb, either left
+      unmarked after the same object ("drop the cup on the table") or kept inside the reader's
+      object ("put the red cup next to the blue bowl": the rules' destination ends it);
+    - where both read the same object of a request: the rules' action then (their idioms: "get me
+      X" hands it over, "have a look at X" looks, "point your camera at X" looks);
     - where both refuse (the rules' reason names what they recognised: a stop, a question, chit-chat)."""
     if rules.followup:
         return rules
     learned = _destination_from_rules(rules, learned)
+    if rules.action and learned.action and learned.action not in ("follow", "count") \
+            and normalise(rules.expression) == normalise(learned.expression):
+        learned = replace(learned, action=rules.action, action_verb=rules.action_verb)
     rules_bare = rules.has_referent and not rules.action and not rules.followup
     if rules_bare and ((reading.kind == "bare" and len(reading.objects) == 1) or _noun_like_start(reading, verbs)):
         return rules
@@ -100,6 +105,8 @@ def _destination_from_rules(rules: ParsedCommand, learned: ParsedCommand) -> Par
     if not (rules.destination and learned.has_referent and learned.objects) or learned.destination:
         return learned
     words, tail = normalise(learned.objects[0]), normalise(rules.destination)
+    if normalise(rules.expression) == normalise(learned.expression):  # "drop the cup on the table": unmarked
+        return replace(learned, destination=rules.destination, destination_object=rules.destination_object)
     if len(words) <= len(tail) or words[-len(tail):] != tail:
         return learned
     first = " ".join(words[:-len(tail)])
