@@ -53,13 +53,14 @@ SIGNALS = (signal.SIGTERM, signal.SIGINT)
 @pytest.fixture(scope="module")
 def signal_nodes(vit_b32_openai, tmp_path_factory):
     """One node per signal, started together (start-up is most of these tests' time). No frame
-    ever comes and command_timeout is long: commands stay pending until the signal."""
+    ever comes and command_timeout is long (600 s: on a loaded machine, matching the probes took
+    longer than 60 s once): commands stay pending until the signal."""
     nodes = {}
     for signum in SIGNALS:
         domain = free_domain_id()
         log = tmp_path_factory.mktemp(f"signal{int(signum)}") / "node.log"
         nodes[signum] = (start_node(node_command(NODE, str(vit_b32_openai), max_pending_commands=2,
-                                                 command_timeout=60.0), domain, log), log, domain)
+                                                 command_timeout=600.0), domain, log), log, domain)
     yield nodes
     for process, _, _ in nodes.values():
         stop(process)
@@ -175,7 +176,7 @@ def test_signal_answers_pending_commands_and_exits_cleanly(signum, signal_nodes)
         client.close()
         stop(process)
     assert code == 0, log_tail(log)
-    # not the 60 s command_timeout (bench/reliability.py measures the 2 s promise; no timing targets in tests)
+    # not the 600 s command_timeout (bench/reliability.py measures the 2 s promise; no timing targets in tests)
     assert elapsed < 10.0, f"exit took {elapsed:.1f} s"
     assert all(client.answers.results[t][0][1].message.startswith("shutting down") for t in pending)
     assert all(len(client.answers.results[t]) == 1 for t in pending)
