@@ -104,14 +104,18 @@ def _noun_like_start(reading: Reading, verbs: frozenset[str]) -> bool:
 def _destination_from_rules(rules: ParsedCommand, learned: ParsedCommand) -> ParsedCommand:
     if not (rules.destination and learned.has_referent and learned.objects) or learned.destination:
         return learned
-    words, tail = normalise(learned.objects[0]), normalise(rules.destination)
+    tail = normalise(rules.destination)
     if normalise(rules.expression) == normalise(learned.expression):  # "drop the cup on the table": unmarked
         return replace(learned, destination=rules.destination, destination_object=rules.destination_object)
-    if len(words) <= len(tail) or words[-len(tail):] != tail:
+    first = _without_tail(normalise(learned.objects[0]), tail)
+    if first is None:
         return learned
-    first = " ".join(words[:-len(tail)])
     expression = normalise(learned.expression)
-    if len(expression) > len(tail) and expression[-len(tail):] == tail:
-        expression = expression[:-len(tail)]
-    return replace(learned, expression=" ".join(expression), objects=[first, *learned.objects[1:]],
+    expression = _without_tail(expression, tail) or expression
+    return replace(learned, expression=" ".join(expression), objects=[" ".join(first), *learned.objects[1:]],
                    destination=rules.destination, destination_object=rules.destination_object)
+
+
+def _without_tail(words: list[str], tail: list[str]) -> list[str] | None:
+    """``words`` without ``tail`` at their end, or None when they do not end with it (or are only it)."""
+    return words[:-len(tail)] if len(words) > len(tail) and words[-len(tail):] == tail else None
